@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Install everything `make check` needs on a fresh Debian 12 machine (root):
+# build tools, QEMU, busybox, sparse, pahole, the headers of every supported
+# kernel line (resolved from the archive now) and linux-source-6.1 for
+# checkpatch.pl.  Kernel images are not installed: the harness downloads and
+# extracts them into the cache (but Debian's 6.12 headers package itself
+# depends on its image).
+set -eu
+. "$(dirname "$0")/lib/common.sh"
+
+[ "$(id -u)" = 0 ] || die "run as root (apt-get install), or set VFIO_IOVA_NO_INSTALL=1"
+export DEBIAN_FRONTEND=noninteractive
+stamp=$CACHE/apt-updated
+mkdir -p "$CACHE"
+# One apt-get update per day is enough to follow Debian's kernel updates.
+if [ -z "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then
+	apt-get update -q >/dev/null
+	touch "$stamp"
+fi
+pkgs="build-essential libc6-dev make gcc perl kmod cpio xz-utils zstd sparse dwarves
+	qemu-system-x86 busybox-static linux-source-6.1 bc"
+for line in $(kernel_lines); do
+	pkgs="$pkgs linux-headers-$(kernel_abi "$line")"
+done
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "installing:$missing"
+	apt-get install -y -q --no-install-recommends $missing >"$CACHE/apt-install.log" 2>&1 ||
+		{ tail -n 30 "$CACHE/apt-install.log"; die "apt-get install failed"; }
+fi

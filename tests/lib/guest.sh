@@ -1,0 +1,103 @@
+# shellcheck shell=bash
+# Build guest initramfs images and boot scenarios.  Sourced after common.sh.
+
+# initramfs_base ABI KO OUT: the per-kernel part of the initramfs (busybox,
+# test binary, the kernel's VFIO modules, our module).
+initramfs_base() {
+	local abi=$1 ko=$2 out=$3 root dir n=0
+	root=$(kernel_prepare "$abi") || return 1
+	dir=$(mktemp -d) || return 1
+	mkdir -p "$dir"/{bin,dev,proc,sys,etc,lib/vfio-iova/mods}
+	cp /bin/busybox "$dir/bin/busybox" || return 1
+	cp "$TOP/.build/guest/vfio-tests" "$dir/bin/vfio-tests" || return 1
+	cp "$TOP/tests/guest/init" "$dir/init"
+	cp "$TOP/tests/guest/allowed-diffs" "$dir/lib/vfio-iova/allowed-diffs"
+	cp "$ko" "$dir/lib/vfio-iova/vfio_iommu_iova.ko"
+
+	# virtio-iommu first where the kernel has it, then vfio-pci and its deps.
+	local want=(vfio-pci)
+	[ -z "$(find "$root/lib/modules/$abi" -name 'virtio[-_]iommu.ko*' | head -n1)" ] ||
+		want=(virtio_iommu vfio-pci)
+	: >"$dir/lib/vfio-iova/load-order"
+	local stock base m
+	stock=$(module_paths "$root" "$abi" vfio_iommu_type1 | tail -n1)
+	for m in $(module_paths "$root" "$abi" "${want[@]}") "$stock"; do
+		base=$(basename "$m")
+		base=${base%.xz}
+		base=${base%.zst}
+		[ -e "$dir/lib/vfio-iova/mods/$base" ] && continue
+		case $m in
+		*.xz) xz -dc "$m" >"$dir/lib/vfio-iova/mods/$base" ;;
+		*.zst) zstd -qdc "$m" >"$dir/lib/vfio-iova/mods/$base" ;;
+		*) cp "$m" "$dir/lib/vfio-iova/mods/$base" ;;
+		esac || return 1
+		# vfio's softdep pulls in the stock backend: the guest loads it itself.
+		[ "$m" = "$stock" ] && continue
+		echo "/lib/vfio-iova/mods/$base" >>"$dir/lib/vfio-iova/load-order"
+		n=$((n + 1))
+	done
+	echo "/lib/vfio-iova/mods/$(basename "${stock%.xz}")" >"$dir/lib/vfio-iova/stock-backend"
+	[ "$n" -gt 0 ] && [ -s "$dir/lib/vfio-iova/stock-backend" ] ||
+		{ echo "no VFIO modules found for $abi" >&2; return 1; }
+	(cd "$dir" && find . | cpio -o -H newc --quiet) >"$out" || return 1
+	rm -rf "$dir"
+}
+
+# iommu_field LAYOUT N: field N of the layout's row in tests/iommus.conf
+# (2 machine, 3 IOMMU device, 4 kernel cmdline, 5 stock backend params).
+iommu_field() {
+	awk -F'|' -v l="$1" -v n="$2" '!/^#/ && NF {
+		k = $1; gsub(/ /, "", k)
+		if (k == l) { v = $n; gsub(/^ +| +$/, "", v); print v; f = 1 } }
+		END { exit !f }' "$TOP/tests/iommus.conf"
+}
+
+# boot_scenario NAME LINE LAYOUT BASE_CPIO OUTDIR [EXTRA_ENV]: boot one
+# guest; OUTDIR gets console.log and results.tap.  Exit status of qemu.
+boot_scenario() {
+	local name=$1 line=$2 layout=$3 base=$4 out=$5 extra=${6:-} abi accel
+	local machine iommu cmdline params root tmo=${VFIO_IOVA_BOOT_TIMEOUT:-240}
+	abi=$(kernel_abi "$line") || return 1
+	root=$(kernel_root "$abi") || return 1
+	machine=$(iommu_field "$layout" 2) || { echo "unknown layout $layout" >&2; return 1; }
+	iommu=$(iommu_field "$layout" 3)
+	cmdline=$(iommu_field "$layout" 4)
+	params=$(iommu_field "$layout" 5)
+	accel=$(kernel_field "$line" 4)
+	case $accel in
+	tcg) accel="tcg" ;;
+	tcg-single) accel="tcg,thread=single" ;;
+	esac
+	mkdir -p "$out/etc"
+	rm -f "$out/results.tap" "$out/console.log"
+	{
+		echo "SCENARIO='$name'"
+		echo "STOCK_PARAMS='$params'"
+		echo "$extra"
+	} >"$out/etc/scenario"
+	(cd "$out" && echo etc/scenario | cpio -o -H newc --quiet) >"$out/scenario.cpio"
+	cat "$base" "$out/scenario.cpio" >"$out/initramfs.cpio"
+	timeout --kill-after=10 "$tmo" qemu-system-x86_64 \
+		-M "$machine" -accel "$accel" -cpu max -m 1G -smp 1 \
+		-device "$iommu" -device edu \
+		-kernel "$root/boot/vmlinuz-$abi" -initrd "$out/initramfs.cpio" \
+		-append "console=ttyS0 panic=-1 quiet panic_on_warn=1 oops=panic $cmdline" \
+		-serial "file:$out/console.log" -serial "file:$out/results.tap" \
+		-nic none -vga none -display none -monitor none -no-reboot
+	local rc=$?
+	# The serial line turns \n into \r\n.
+	[ ! -e "$out/results.tap" ] || sed -i 's/\r$//' "$out/results.tap"
+	return $rc
+}
+
+# judge RESULTS_TAP: 0 only if the guest wrote its marker, a plan that
+# matches the tests it reported, and no failure.  Prints "passed failed".
+judge() {
+	local f=$1 ok notok plan
+	ok=$(grep -c '^ok ' "$f" 2>/dev/null)
+	notok=$(grep -c '^not ok ' "$f" 2>/dev/null)
+	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$f" 2>/dev/null)
+	echo "${ok:-0} ${notok:-0}"
+	grep -q '^VFIO-IOVA-GUEST-DONE ' "$f" 2>/dev/null || return 1
+	[ -n "$plan" ] && [ "$plan" -eq $((ok + notok)) ] && [ "$notok" -eq 0 ] && [ "$ok" -gt 0 ]
+}

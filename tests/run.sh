@@ -1,0 +1,150 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make check: install what is needed, build for every kernel line (W=1,
+# C=2), checkpatch, host unit tests, then boot every guest scenario of
+# tests/scenarios.conf with QEMU and run the differential guest tests, plus
+# two self-checks of the harness (a deliberately broken test and a guest
+# that crashes must both be reported as failures).  Ends with a summary
+# table and the line "N passed, N failed".
+#
+# Environment: VFIO_IOVA_CACHE (downloads, default /var/cache/vfio-iommu-iova),
+# VFIO_IOVA_NO_INSTALL=1 (skip apt), VFIO_IOVA_JOBS (parallel boots, default
+# the number of CPUs), VFIO_IOVA_SCENARIOS (space-separated subset).
+set -u
+. "$(dirname "$0")/lib/common.sh"
+. "$TOP/tests/lib/guest.sh"
+cd "$TOP" || exit 1
+OUT=$TOP/tests/out
+rm -rf "$OUT"
+mkdir -p "$OUT" "$TOP/.build/guest"
+passed=0
+failed=0
+summary=()
+
+result() {	# result ok|fail NAME DETAIL
+	if [ "$1" = ok ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+	summary+=("$(printf '%-28s %-5s %s' "$2" "$1" "$3")")
+}
+
+# Count the TAP lines of a step's output into the totals.
+tap_step() {	# tap_step NAME LOGFILE
+	local l
+	while IFS= read -r l; do
+		case $l in
+		"ok "*) passed=$((passed + 1)) ;;
+		"not ok "*) failed=$((failed + 1)); echo "$1: $l" ;;
+		esac
+	done <"$2"
+}
+
+start=$(date +%s)
+if [ -z "${VFIO_IOVA_NO_INSTALL:-}" ]; then
+	tests/install-deps.sh || die "installing dependencies failed"
+fi
+
+echo "== build matrix (W=1 C=2)"
+tests/matrix.sh >"$OUT/matrix.tap" 2>&1
+cat "$OUT/matrix.tap"
+tap_step matrix "$OUT/matrix.tap"
+summary+=("$(printf '%-28s %-5s %s' "build matrix" "$(grep -q '^not ok' "$OUT/matrix.tap" && echo fail || echo ok)" "$(grep -c '^ok' "$OUT/matrix.tap") kernel lines")")
+
+echo "== checkpatch --strict"
+if tests/style.sh >"$OUT/style.log" 2>&1; then
+	result ok checkpatch "$(tail -n1 "$OUT/style.log")"
+else
+	cat "$OUT/style.log"
+	result fail checkpatch "see tests/out/style.log"
+fi
+
+echo "== host unit tests (ASan/UBSan)"
+tests/host/run.sh >"$OUT/host.tap" 2>&1
+grep -E '^(not ok|# host)' "$OUT/host.tap"
+tap_step host "$OUT/host.tap"
+summary+=("$(printf '%-28s %-5s %s' "host unit tests" "$(grep -q '^not ok' "$OUT/host.tap" && echo fail || echo ok)" "$(tail -n1 "$OUT/host.tap" | sed 's/^# host: //')")")
+
+echo "== guest scenarios"
+gcc -static -O2 -Wall -Wextra -Werror -o .build/guest/vfio-tests tests/guest/vfio-tests.c ||
+	die "cannot build the guest test program"
+declare -A base
+for line in $(kernel_lines); do
+	abi=$(kernel_abi "$line")
+	ko=$TOP/.build/$abi/vfio_iommu_iova.ko
+	base[$line]=$TOP/.build/guest/base-$abi.cpio
+	[ -e "$ko" ] && initramfs_base "$abi" "$ko" "${base[$line]}" ||
+		{ rm -f "${base[$line]}"; echo "no initramfs for $line"; }
+done
+
+# Scenario rows: name line layout extra-env expected(pass|fail:REGEX|crash)
+rows=()
+while read -r name line layout; do
+	case "${VFIO_IOVA_SCENARIOS:-}" in "" | *"$name"*) ;; *) continue ;; esac
+	rows+=("$name $line $layout - pass")
+done < <(grep -v '^#' tests/scenarios.conf | awk 'NF')
+first=$(grep -v '^#' tests/scenarios.conf | awk 'NF { print $1, $2, $3; exit }')
+read -r fname fline flayout <<<"$first"
+rows+=("selfcheck-broken-test $fline $flayout BREAK=set-iommu-type1v2 fail:^not.ok.*iova:.set-iommu-type1v2")
+rows+=("selfcheck-guest-crash $fline $flayout CRASH=1 crash")
+
+run_row() {	# run_row "name line layout extra expect"
+	local name line layout extra expect dir
+	read -r name line layout extra expect <<<"$1"
+	[ "$extra" = - ] && extra=
+	dir=$OUT/$name
+	mkdir -p "$dir"
+	echo "$expect" >"$dir/expect"
+	if [ ! -e "${base[$line]}" ]; then
+		echo "no initramfs for kernel line $line" >"$dir/error"
+		return
+	fi
+	boot_scenario "$name" "$line" "$layout" "${base[$line]}" "$dir" "$extra" >"$dir/qemu.log" 2>&1
+	echo $? >"$dir/qemu.rc"
+}
+
+jobs=${VFIO_IOVA_JOBS:-$(nproc)}
+for row in "${rows[@]}"; do
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+	run_row "$row" &
+done
+wait
+
+for row in "${rows[@]}"; do
+	read -r name line layout extra expect <<<"$row"
+	dir=$OUT/$name
+	counts=$(judge "$dir/results.tap")
+	judged=$?
+	read -r ok notok <<<"$counts"
+	layout_seen=$(sed -n 's/^layout [^ ]* group=[0-9]* dev=[^ ]* //p' "$dir/results.tap" 2>/dev/null |
+		awk '{ printf "%s%s-%s %s", sep, $1, $2, $3; sep = "; " }')
+	marker=$(grep -c '^VFIO-IOVA-GUEST-DONE' "$dir/results.tap" 2>/dev/null)
+	case $expect in
+	pass)
+		if [ "$judged" -eq 0 ]; then
+			result ok "$name" "$ok/$((ok + notok)) tests; layout: ${layout_seen:-?}"
+		else
+			why="$ok ok, $notok not ok"
+			[ "${marker:-0}" -gt 0 ] || why="$why, no completion marker (crash, hang or timeout; qemu rc $(cat "$dir/qemu.rc" 2>/dev/null))"
+			[ ! -e "$dir/error" ] || why=$(cat "$dir/error")
+			result fail "$name" "$why"
+			echo "--- $name: results"; grep -v '^ok ' "$dir/results.tap" 2>/dev/null | head -n 60
+			echo "--- $name: console (tail)"; tail -n 40 "$dir/console.log" 2>/dev/null
+		fi ;;
+	fail:*)
+		if [ "$judged" -ne 0 ] && [ "${marker:-0}" -gt 0 ] && grep -Eq "${expect#fail:}" "$dir/results.tap"; then
+			result ok "$name" "broken test reported as failure"
+		else
+			result fail "$name" "a deliberately broken test was not reported"
+		fi ;;
+	crash)
+		if [ "$judged" -ne 0 ] && [ "${marker:-0}" -eq 0 ] && grep -q 'Kernel panic\|sysrq' "$dir/console.log"; then
+			result ok "$name" "guest crash reported as failure"
+		else
+			result fail "$name" "a guest crash was not reported as failure"
+		fi ;;
+	esac
+done
+
+echo
+echo "== summary ($(($(date +%s) - start)) s)"
+printf '%s\n' "${summary[@]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
