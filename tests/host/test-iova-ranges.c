@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The IOVA range algebra (src/iova_ranges.c, compiled unchanged against
+ * tests/host/shim) compared with a trivial reference model on random
+ * operations: a 64-bit bitmap over a window of 64 IOVAs, placed at the
+ * bottom of the address space or at its very top (last IOVA U64_MAX).
+ * Allocation failures are injected at random: a failed operation must leave
+ * the set unchanged.  Every allocation must be freed at the end.
+ *
+ * VFIO_IOVA_SEED=<n> replays a run; VFIO_IOVA_ROUNDS=<n> sets its length.
+ */
+// build: src/iova_ranges.c
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iova_ranges.h"
+
+long shim_live_allocs;
+long shim_fail_in;
+
+static int n_tests, n_failed;
+static u64 seed;
+
+static u64 rnd(void)
+{
+	/* xorshift64* */
+	seed ^= seed >> 12;
+	seed ^= seed << 25;
+	seed ^= seed >> 27;
+	return seed * 0x2545F4914F6CDD1DULL;
+}
+
+static void result(int ok, const char *what)
+{
+	n_tests++;
+	if (!ok)
+		n_failed++;
+	printf("%s %d - %s\n", ok ? "ok" : "not ok", n_tests, what);
+}
+
+/* The model: bit i set <=> base + i is a valid IOVA. */
+struct model {
+	u64 base;
+	u64 bits;
+};
+
+static u64 span_bits(unsigned int lo, unsigned int hi)	/* bits lo..hi */
+{
+	u64 upper = hi == 63 ? ~0ULL : (1ULL << (hi + 1)) - 1;
+
+	return upper & ~((1ULL << lo) - 1);
+}
+
+static u64 to_bits(const struct model *m, const struct iova_ranges *r, int *bad)
+{
+	u64 bits = 0;
+	u32 i;
+
+	for (i = 0; i < r->nr; i++) {
+		const struct iova_range *c = &r->v[i];
+
+		if (c->start > c->last || c->start < m->base || c->last - m->base > 63)
+			*bad = 1;
+		else
+			bits |= span_bits(c->start - m->base, c->last - m->base);
+		/* sorted, disjoint, non-adjacent */
+		if (i && !(r->v[i - 1].last < c->start && c->start - r->v[i - 1].last > 1))
+			*bad = 1;
+	}
+	return bits;
+}
+
+static void fail_detail(const char *op, const struct model *m, u64 got)
+{
+	printf("# rng state %llu: %s: model %016llx set %016llx (base %llx)\n",
+	       seed, op, m->bits, got, m->base);
+}
+
+static int check_queries(const struct model *m, const struct iova_ranges *r)
+{
+	unsigned int lo = rnd() % 64, hi = lo + rnd() % (64 - lo);
+	u64 want = span_bits(lo, hi), gap;
+	int in = (m->bits & want) == want;
+	bool g = iova_ranges_first_gap(r, m->base + lo, m->base + hi, &gap);
+	unsigned int i;
+
+	if (iova_ranges_contains(r, m->base + lo, m->base + hi) != in)
+		return 0;
+	if (g == in)
+		return 0;
+	if (g) {
+		for (i = lo; m->bits & (1ULL << i); i++)
+			;
+		if (gap != m->base + i)
+			return 0;
+	}
+	/* Reversed ranges are never contained and have no gap. */
+	return hi == lo || (!iova_ranges_contains(r, m->base + hi, m->base + lo) &&
+			    !iova_ranges_first_gap(r, m->base + hi, m->base + lo, &gap));
+}
+
+static int random_run(unsigned long rounds)
+{
+	struct iova_ranges r = IOVA_RANGES_INIT, copy = IOVA_RANGES_INIT;
+	struct model m = { 0, 0 };
+	unsigned long i;
+	int ok = 1, enomem = 0;
+
+	for (i = 0; i < rounds && ok; i++) {
+		unsigned int lo = rnd() % 64, hi = lo + rnd() % (64 - lo), op = rnd() % 8;
+		u64 before = m.bits, want = m.bits, got;
+		u32 nr_before = r.nr;
+		int bad = 0, ret = 0;
+		const char *name = "";
+
+		if (op == 0 || (!r.nr && op < 3)) {	/* a new window, bottom or top */
+			m.base = rnd() % 2 ? 0 : U64_MAX - 63;
+			before = 0;
+			nr_before = 0;
+			iova_ranges_free(&r);
+		}
+		shim_fail_in = rnd() % 16 == 0 ? 1 : 0;
+		switch (op) {
+		case 0: case 1: case 2:
+			name = "set";
+			ret = iova_ranges_set(&r, m.base + lo, m.base + hi);
+			want = span_bits(lo, hi);
+			break;
+		case 3: case 4:
+			name = "intersect";
+			ret = iova_ranges_intersect(&r, m.base + lo, m.base + hi);
+			want = m.bits & span_bits(lo, hi);
+			break;
+		case 5: case 6:
+			name = "exclude";
+			ret = iova_ranges_exclude(&r, m.base + lo, m.base + hi);
+			want = m.bits & ~span_bits(lo, hi);
+			break;
+		case 7:		/* work on a copy, then commit or drop it */
+			name = "copy";
+			ret = iova_ranges_copy(&copy, &r);
+			if (!ret && !iova_ranges_exclude(&copy, m.base + lo, m.base + hi) &&
+			    rnd() % 2) {
+				iova_ranges_move(&r, &copy);
+				want = m.bits & ~span_bits(lo, hi);
+			}
+			iova_ranges_free(&copy);
+			break;
+		}
+		if (op == 0)
+			before = 0;
+		if (ret == -ENOMEM) {
+			enomem++;
+			want = op == 0 || (op < 3 && !nr_before) ? 0 : before;
+		} else if (ret) {
+			printf("# %s returned %d\n", name, ret);
+			ok = 0;
+		}
+		shim_fail_in = 0;
+		got = to_bits(&m, &r, &bad);
+		if (bad || got != want || (ret == -ENOMEM && r.nr != nr_before && op != 0)) {
+			fail_detail(name, &m, got);
+			ok = 0;
+		}
+		m.bits = got;
+		if (ok && !check_queries(&m, &r)) {
+			fail_detail("contains/first_gap", &m, got);
+			ok = 0;
+		}
+	}
+	iova_ranges_free(&r);
+	iova_ranges_free(&copy);
+	printf("# %lu operations, %d injected allocation failures\n", i, enomem);
+	return ok && enomem > 0;
+}
+
+static void edge_cases(void)
+{
+	struct iova_ranges r = IOVA_RANGES_INIT;
+	u64 gap = 0;
+
+	result(iova_ranges_set(&r, 5, 4) == -EINVAL && r.nr == 0, "set rejects start > last");
+	result(!iova_ranges_set(&r, 0, U64_MAX) && r.nr == 1 &&
+	       iova_ranges_contains(&r, 0, U64_MAX), "whole address space");
+	result(!iova_ranges_exclude(&r, 0xfee00000, 0xfeefffff) && r.nr == 2 &&
+	       r.v[0].last == 0xfedfffff && r.v[1].start == 0xfef00000 &&
+	       r.v[1].last == U64_MAX, "exclude the MSI window");
+	result(!iova_ranges_exclude(&r, 0xfd00000000ULL, 0xffffffffffULL) && r.nr == 3 &&
+	       !iova_ranges_contains(&r, 0xfcfffff000ULL, 0xfd00000fffULL) &&
+	       iova_ranges_first_gap(&r, 0xfcfffff000ULL, 0xfd00000fffULL, &gap) &&
+	       gap == 0xfd00000000ULL, "exclude the HyperTransport hole");
+	/* 2^39 lies below the HyperTransport hole: two ranges are left. */
+	result(!iova_ranges_intersect(&r, 0, (1ULL << 39) - 1) && r.nr == 2 &&
+	       r.v[1].last == (1ULL << 39) - 1, "intersect with a 39-bit aperture");
+	result(!iova_ranges_exclude(&r, U64_MAX, U64_MAX) && r.nr == 2,
+	       "exclude beyond the aperture changes nothing");
+	result(!iova_ranges_exclude(&r, 0, U64_MAX) && r.nr == 0 && !r.v &&
+	       !iova_ranges_contains(&r, 0, 0), "exclude everything");
+	result(!iova_ranges_set(&r, U64_MAX - 4095, U64_MAX) &&
+	       iova_ranges_contains(&r, U64_MAX - 4095, U64_MAX) &&
+	       !iova_ranges_first_gap(&r, U64_MAX - 4095, U64_MAX, &gap),
+	       "the last page of the address space");
+	iova_ranges_free(&r);
+	result(shim_live_allocs == 0, "edge cases free everything");
+}
+
+int main(void)
+{
+	const char *s = getenv("VFIO_IOVA_SEED"), *n = getenv("VFIO_IOVA_ROUNDS");
+	unsigned long rounds = n ? strtoul(n, NULL, 0) : 200000;
+	int i;
+
+	printf("TAP version 13\n");
+	edge_cases();
+	for (i = 0; i < 4; i++) {
+		char what[96];
+
+		seed = s ? strtoull(s, NULL, 0) + i : 0x9e3779b97f4a7c15ULL * (i + 1);
+		snprintf(what, sizeof(what), "random run %d (seed %llu) agrees with the model",
+			 i, seed);
+		result(random_run(rounds / 4), what);
+	}
+	result(shim_live_allocs == 0, "no allocation left behind");
+	printf("1..%d\n", n_tests);
+	return n_failed != 0;
+}
