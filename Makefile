@@ -13,15 +13,18 @@ KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 KROOT ?= /
 LAYOUT := include/generated/vfio_iova_layout.h
+PROBES := include/generated/vfio_iova_probes.h
 
 all: module
 
 module: layout
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
+# Verify the private layout and probe the kernel's API before every build.
 layout:
 	@mkdir -p $(dir $(LAYOUT))
 	src/scripts/verify-layout.sh '$(KVER)' $(LAYOUT) '$(KROOT)'
+	src/scripts/probe.sh '$(KDIR)' $(PROBES)
 
 matrix:
 	tests/matrix.sh

@@ -2,26 +2,153 @@
 /*
  * vfio-iommu-iova: internal declarations.
  *
- * Lock order: vfio core locks (held by our callers) -> vfio_iova_container.lock.
+ * Files, by responsibility:
+ *   main.c         registration with the vfio core, container lifetime,
+ *                  module parameters
+ *   ioctl.c        the type1 ioctl ABI: argument checks and copies only
+ *   dma.c          the mapping tree, map/unmap semantics, replay
+ *   pin.c          pinning user pages and locked_vm accounting
+ *   domain.c       IOMMU domains, group attach/detach, valid IOVA ranges
+ *   iova_ranges.c  the range algebra (kernel-agnostic, unit-tested on the host)
+ *   debugfs.c      read-only introspection
+ *
+ * Lock order (outermost first):
+ *   vfio core locks (held by our callers around attach/detach/release)
+ *   -> vfio_iova_list_lock (the list of containers, for debugfs)
+ *   -> vfio_iova_container.lock
+ *   -> mmap_lock of the mapping's mm (pinning and accounting)
+ * Nothing in this module takes a vfio core lock.
  */
 #ifndef VFIO_IOVA_INTERNAL_H
 #define VFIO_IOVA_INTERNAL_H
 
+#include <linux/iommu.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/ratelimit.h>
+#include <linux/rbtree.h>
+#include <linux/types.h>
+
+#include "iova_ranges.h"
 
 #define VFIO_IOVA_NAME "vfio-iommu-iova"
 
-/* One per container that selected this backend with VFIO_SET_IOMMU. */
-struct vfio_iova_container {
-	struct mutex lock;		/* protects everything below */
-	struct list_head groups;	/* struct vfio_iova_group.next */
-	bool v2;			/* VFIO_TYPE1v2_IOMMU semantics */
+/* Module parameters (main.c); same names and meaning as the stock backend. */
+extern bool vfio_iova_allow_unsafe_interrupts;
+extern bool vfio_iova_disable_hugepages;
+extern unsigned int vfio_iova_dma_entry_limit;
+
+/* One reserved region of a group, as the IOMMU core reported it. */
+struct vfio_iova_resv {
+	u64 start;
+	u64 last;
+	int type;		/* enum iommu_resv_type */
 };
 
+/* A group attached to a container. */
 struct vfio_iova_group {
-	struct list_head next;
+	struct list_head next;		/* in vfio_iova_domain.groups or .emulated */
 	struct iommu_group *iommu_group;
+	int id;				/* iommu_group_id() */
+	struct vfio_iova_resv *resv;	/* its reserved regions */
+	unsigned int nr_resv;
 };
+
+/* An IOMMU domain of a container and the groups attached to it. */
+struct vfio_iova_domain {
+	struct list_head next;		/* in vfio_iova_container.domains */
+	struct iommu_domain *domain;
+	struct list_head groups;	/* struct vfio_iova_group.next */
+	int prot;			/* IOMMU_CACHE if coherency is enforced */
+	bool enforce_cache_coherency;
+};
+
+/* One VFIO_IOMMU_MAP_DMA. */
+struct vfio_iova_dma {
+	struct rb_node node;		/* in vfio_iova_container.dmas, by iova */
+	u64 iova;
+	u64 size;			/* bytes pinned and mapped so far */
+	unsigned long vaddr;
+	int prot;			/* IOMMU_READ | IOMMU_WRITE */
+	bool lock_cap;			/* owner had CAP_IPC_LOCK: no rlimit */
+	bool iommu_mapped;		/* pinned and in the domains */
+	struct task_struct *task;	/* owner (group leader), for accounting */
+	struct mm_struct *mm;		/* grabbed: accounting after exit */
+	unsigned long locked;		/* pages accounted to mm->locked_vm */
+};
+
+static inline u64 vfio_iova_dma_last(const struct vfio_iova_dma *dma)
+{
+	return dma->iova + dma->size - 1;
+}
+
+/* Counters shown in debugfs. */
+struct vfio_iova_stats {
+	u64 maps, unmaps;
+	u64 refused_maps;		/* outside the valid ranges */
+	u64 refused_attaches;		/* layout conflicts with mappings */
+};
+
+/* One per container that selected this backend (VFIO_SET_IOMMU). */
+struct vfio_iova_container {
+	struct mutex lock;		/* protects everything below */
+	struct list_head domains;	/* struct vfio_iova_domain.next */
+	struct list_head emulated;	/* groups without an IOMMU domain */
+	struct rb_root dmas;		/* struct vfio_iova_dma, by iova */
+	unsigned int dma_avail;		/* entries left under dma_entry_limit */
+	/* Valid IOVA ranges; meaningful only while there is a domain. */
+	struct iova_ranges valid;
+	unsigned long pgsize_bitmap;
+	bool v2;			/* VFIO_TYPE1v2_IOMMU unmap semantics */
+	bool nesting;			/* VFIO_TYPE1_NESTING_IOMMU */
+	struct vfio_iova_stats stats;
+	char last_refusal[256];		/* why the last map/attach was refused */
+	struct ratelimit_state refusal_rs;	/* of map refusal log lines */
+
+	/* Introspection; fixed after open. */
+	unsigned int id;
+	pid_t owner_pid;
+	char owner_comm[16];
+	struct list_head all;		/* in the list of containers */
+	struct dentry *debugfs;
+};
+
+/* main.c */
+extern struct mutex vfio_iova_list_lock;
+extern struct list_head vfio_iova_containers;
+
+/* ioctl.c */
+long vfio_iova_ioctl(void *data, unsigned int cmd, unsigned long arg);
+
+/* dma.c */
+struct vfio_iova_dma *vfio_iova_find_dma(struct vfio_iova_container *c, u64 iova, u64 last);
+int vfio_iova_do_map(struct vfio_iova_container *c, u64 iova, u64 size,
+		     unsigned long vaddr, int prot);
+int vfio_iova_do_unmap(struct vfio_iova_container *c, u64 iova, u64 size,
+		       bool all, u64 *unmapped);
+void vfio_iova_remove_all(struct vfio_iova_container *c);
+int vfio_iova_replay(struct vfio_iova_container *c, struct vfio_iova_domain *d);
+u64 vfio_iova_pinned_pages(struct vfio_iova_container *c);
+
+/* pin.c */
+long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma, u64 size);
+void vfio_iova_unmap_unpin(struct vfio_iova_container *c, struct vfio_iova_dma *dma);
+
+/* domain.c */
+int vfio_iova_attach_group(void *data, struct iommu_group *group,
+			   enum vfio_group_type type);
+void vfio_iova_detach_group(void *data, struct iommu_group *group);
+void vfio_iova_release_domains(struct vfio_iova_container *c);
+bool vfio_iova_has_domain(struct vfio_iova_container *c);
+bool vfio_iova_all_coherent(struct vfio_iova_container *c);
+bool vfio_iova_valid(struct vfio_iova_container *c, u64 iova, u64 last);
+void vfio_iova_explain(struct vfio_iova_container *c, u64 iova, char *buf, size_t len);
+const char *vfio_iova_resv_type_name(int type);
+
+/* debugfs.c */
+void vfio_iova_debugfs_init(void);
+void vfio_iova_debugfs_exit(void);
+void vfio_iova_debugfs_add(struct vfio_iova_container *c);
+void vfio_iova_debugfs_remove(struct vfio_iova_container *c);
 
 #endif /* VFIO_IOVA_INTERNAL_H */

@@ -3,29 +3,73 @@
  * vfio-iommu-iova: a VFIO type1-compatible IOMMU backend that keeps and
  * enforces the valid IOVA ranges of each container.
  *
- * This file registers the backend with the vfio core and owns the
- * container lifetime.
+ * This file registers the backend with the vfio core, owns the container
+ * lifetime and the module parameters.
  */
-
 #include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/vfio.h>
 
 #include "internal.h"
 
+bool vfio_iova_allow_unsafe_interrupts;
+module_param_named(allow_unsafe_interrupts, vfio_iova_allow_unsafe_interrupts, bool, 0644);
+MODULE_PARM_DESC(allow_unsafe_interrupts,
+		 "Allow groups whose MSIs are not isolated (no interrupt remapping); unsafe.");
+
+bool vfio_iova_disable_hugepages;
+module_param_named(disable_hugepages, vfio_iova_disable_hugepages, bool, 0644);
+MODULE_PARM_DESC(disable_hugepages,
+		 "Map every page separately instead of in the largest contiguous runs.");
+
+unsigned int vfio_iova_dma_entry_limit __read_mostly = U16_MAX;
+module_param_named(dma_entry_limit, vfio_iova_dma_entry_limit, uint, 0644);
+MODULE_PARM_DESC(dma_entry_limit,
+		 "Maximum number of user DMA mappings per container (65535).");
+
+/* Protects vfio_iova_containers and vfio_iova_next_id. */
+DEFINE_MUTEX(vfio_iova_list_lock);
+LIST_HEAD(vfio_iova_containers);
+static unsigned int vfio_iova_next_id;
+
 static void *vfio_iova_open(unsigned long arg)
 {
 	struct vfio_iova_container *c;
 
-	if (arg != VFIO_TYPE1_IOMMU && arg != VFIO_TYPE1v2_IOMMU)
+	switch (arg) {
+	case VFIO_TYPE1_IOMMU:
+	case VFIO_TYPE1v2_IOMMU:
+	case VFIO_TYPE1_NESTING_IOMMU:
+		break;
+	default:
 		return ERR_PTR(-EINVAL);
+	}
 
 	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
 	if (!c)
 		return ERR_PTR(-ENOMEM);
 	mutex_init(&c->lock);
-	INIT_LIST_HEAD(&c->groups);
-	c->v2 = arg == VFIO_TYPE1v2_IOMMU;
+	INIT_LIST_HEAD(&c->domains);
+	INIT_LIST_HEAD(&c->emulated);
+	c->dmas = RB_ROOT;
+	c->dma_avail = vfio_iova_dma_entry_limit;
+	iova_ranges_init(&c->valid);
+	c->pgsize_bitmap = PAGE_MASK;
+	c->nesting = arg == VFIO_TYPE1_NESTING_IOMMU;
+	c->v2 = arg != VFIO_TYPE1_IOMMU;
+	/* One client's bad maps must not silence another's. */
+	ratelimit_state_init(&c->refusal_rs, DEFAULT_RATELIMIT_INTERVAL,
+			     DEFAULT_RATELIMIT_BURST);
+	c->owner_pid = task_tgid_nr(current);
+	get_task_comm(c->owner_comm, current);
+
+	mutex_lock(&vfio_iova_list_lock);
+	c->id = ++vfio_iova_next_id;
+	list_add_tail(&c->all, &vfio_iova_containers);
+	vfio_iova_debugfs_add(c);
+	mutex_unlock(&vfio_iova_list_lock);
 	return c;
 }
 
@@ -34,82 +78,23 @@ static void vfio_iova_release(void *data)
 	struct vfio_iova_container *c = data;
 	struct vfio_iova_group *g, *tmp;
 
-	list_for_each_entry_safe(g, tmp, &c->groups, next) {
+	mutex_lock(&vfio_iova_list_lock);
+	list_del(&c->all);
+	mutex_unlock(&vfio_iova_list_lock);
+	/* Waits for readers of the container's files to finish. */
+	vfio_iova_debugfs_remove(c);
+
+	/* Mappings first: unpinning reads the physical pages from a domain. */
+	vfio_iova_remove_all(c);
+	vfio_iova_release_domains(c);
+	list_for_each_entry_safe(g, tmp, &c->emulated, next) {
 		list_del(&g->next);
+		kfree(g->resv);
 		kfree(g);
 	}
+	iova_ranges_free(&c->valid);
 	mutex_destroy(&c->lock);
 	kfree(c);
-}
-
-static long vfio_iova_check_extension(unsigned long ext)
-{
-	switch (ext) {
-	case VFIO_TYPE1_IOMMU:
-	case VFIO_TYPE1v2_IOMMU:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-static long vfio_iova_ioctl(void *data, unsigned int cmd, unsigned long arg)
-{
-	switch (cmd) {
-	case VFIO_CHECK_EXTENSION:
-		return vfio_iova_check_extension(arg);
-	default:
-		return -ENOTTY;
-	}
-}
-
-static struct vfio_iova_group *
-vfio_iova_find_group(struct vfio_iova_container *c, struct iommu_group *ig)
-{
-	struct vfio_iova_group *g;
-
-	list_for_each_entry(g, &c->groups, next)
-		if (g->iommu_group == ig)
-			return g;
-	return NULL;
-}
-
-static int vfio_iova_attach_group(void *data, struct iommu_group *ig,
-				  enum vfio_group_type type)
-{
-	struct vfio_iova_container *c = data;
-	struct vfio_iova_group *g;
-	int ret = 0;
-
-	mutex_lock(&c->lock);
-	if (vfio_iova_find_group(c, ig)) {
-		ret = -EINVAL;
-		goto out;
-	}
-	g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
-	if (!g) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	g->iommu_group = ig;
-	list_add_tail(&g->next, &c->groups);
-out:
-	mutex_unlock(&c->lock);
-	return ret;
-}
-
-static void vfio_iova_detach_group(void *data, struct iommu_group *ig)
-{
-	struct vfio_iova_container *c = data;
-	struct vfio_iova_group *g;
-
-	mutex_lock(&c->lock);
-	g = vfio_iova_find_group(c, ig);
-	if (g) {
-		list_del(&g->next);
-		kfree(g);
-	}
-	mutex_unlock(&c->lock);
 }
 
 static const struct vfio_iommu_driver_ops vfio_iova_ops = {
@@ -126,9 +111,11 @@ static int __init vfio_iova_init(void)
 {
 	int ret;
 
+	vfio_iova_debugfs_init();
 	ret = vfio_register_iommu_driver(&vfio_iova_ops);
 	if (ret) {
 		pr_err("registration with the vfio core failed: %d\n", ret);
+		vfio_iova_debugfs_exit();
 		return ret;
 	}
 	pr_info("registered (private layout %s, verified from %s for %s)\n",
@@ -140,6 +127,7 @@ static int __init vfio_iova_init(void)
 static void __exit vfio_iova_exit(void)
 {
 	vfio_unregister_iommu_driver(&vfio_iova_ops);
+	vfio_iova_debugfs_exit();
 }
 
 module_init(vfio_iova_init);

@@ -63,7 +63,7 @@ tap_step host "$OUT/host.tap"
 summary+=("$(printf '%-28s %-5s %s' "host unit tests" "$(grep -q '^not ok' "$OUT/host.tap" && echo fail || echo ok)" "$(tail -n1 "$OUT/host.tap" | sed 's/^# host: //')")")
 
 echo "== guest scenarios"
-gcc -static -O2 -Wall -Wextra -Werror -o .build/guest/vfio-tests tests/guest/vfio-tests.c ||
+gcc -static -O2 -Wall -Wextra -Werror -o .build/guest/vfio-tests tests/guest/*.c ||
 	die "cannot build the guest test program"
 declare -A base
 for line in $(kernel_lines); do

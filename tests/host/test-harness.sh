@@ -21,7 +21,7 @@ t "judge: plan mismatch fails" "! judge $w/plan >/dev/null"
 t "judge: empty output fails" "! judge $w/empty >/dev/null"
 t "judge: missing file fails" "! judge $w/missing >/dev/null"
 
-gcc -O1 -g $SAN -o "$w/vt" "$TOP/tests/guest/vfio-tests.c" || exit 1
+gcc -O1 -g $SAN -o "$w/vt" "$TOP"/tests/guest/*.c || exit 1
 cat >"$w/a" <<'R'
 obs set-iommu-type1v2 set_iommu 0
 case set-iommu-type1v2 ok -

@@ -42,6 +42,7 @@ t "Kbuild without verification: refused" "[ $rc -ne 0 ] && grep -q 'verifies the
 
 # Our struct copy is tied to the BTF offsets: a wrong offset must not build.
 mkdir -p "$w/include/generated"
+"$w/src/scripts/probe.sh" "$kdir" "$w/include/generated/vfio_iova_probes.h" || exit 1
 sed 's/X(ioctl, 32)/X(ioctl, 40)/' "$w/ok.h" >"$w/include/generated/vfio_iova_layout.h"
 make -C "$kdir" M="$w" modules >"$w/msg" 2>&1
 rc=$?

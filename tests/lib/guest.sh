@@ -39,12 +39,13 @@ initramfs_base() {
 	echo "/lib/vfio-iova/mods/$(basename "${stock%.xz}")" >"$dir/lib/vfio-iova/stock-backend"
 	[ "$n" -gt 0 ] && [ -s "$dir/lib/vfio-iova/stock-backend" ] ||
 		{ echo "no VFIO modules found for $abi" >&2; return 1; }
+	chmod 755 "$dir"	# mktemp made it 0700: the guest's / must be searchable
 	(cd "$dir" && find . | cpio -o -H newc --quiet) >"$out" || return 1
 	rm -rf "$dir"
 }
 
 # iommu_field LAYOUT N: field N of the layout's row in tests/iommus.conf
-# (2 machine, 3 IOMMU device, 4 kernel cmdline, 5 stock backend params).
+# (2 machine, 3 IOMMU device, 4 kernel cmdline, 5 backend params).
 iommu_field() {
 	awk -F'|' -v l="$1" -v n="$2" '!/^#/ && NF {
 		k = $1; gsub(/ /, "", k)
@@ -72,7 +73,7 @@ boot_scenario() {
 	rm -f "$out/results.tap" "$out/console.log"
 	{
 		echo "SCENARIO='$name'"
-		echo "STOCK_PARAMS='$params'"
+		echo "BACKEND_PARAMS='$params'"
 		echo "$extra"
 	} >"$out/etc/scenario"
 	(cd "$out" && echo etc/scenario | cpio -o -H newc --quiet) >"$out/scenario.cpio"

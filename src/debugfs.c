@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Read-only introspection under /sys/kernel/debug/vfio-iommu-iova/:
+ *
+ *   containers           one line per container
+ *   <id>/ranges          the valid IOVA ranges ("unrestricted" without a domain)
+ *   <id>/groups          each group: domain aperture and reserved regions
+ *   <id>/mappings        each mapping: IOVA range, size, vaddr, permissions
+ *   <id>/stats           counters and the reason of the last refusal
+ *
+ * Every read takes the container lock; files are removed before their
+ * container is freed, and debugfs waits for readers in between.
+ */
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+
+#include "internal.h"
+
+static struct dentry *vfio_iova_debugfs_root;
+
+static void vfio_iova_show_ranges_locked(struct seq_file *s, struct vfio_iova_container *c)
+{
+	u32 i;
+
+	if (!vfio_iova_has_domain(c)) {
+		seq_puts(s, "unrestricted (no IOMMU domain)\n");
+		return;
+	}
+	for (i = 0; i < c->valid.nr; i++)
+		seq_printf(s, "%#018llx-%#018llx\n", c->valid.v[i].start, c->valid.v[i].last);
+}
+
+static int ranges_show(struct seq_file *s, void *unused)
+{
+	struct vfio_iova_container *c = s->private;
+
+	mutex_lock(&c->lock);
+	vfio_iova_show_ranges_locked(s, c);
+	mutex_unlock(&c->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(ranges);
+
+static void vfio_iova_show_group(struct seq_file *s, struct vfio_iova_group *g,
+				 struct vfio_iova_domain *d)
+{
+	unsigned int i;
+
+	seq_printf(s, "group %d", g->id);
+	if (d)
+		seq_printf(s, " aperture %#llx-%#llx pgsizes %#lx coherent %d\n",
+			   (u64)d->domain->geometry.aperture_start,
+			   (u64)d->domain->geometry.aperture_end,
+			   d->domain->pgsize_bitmap, d->enforce_cache_coherency);
+	else
+		seq_puts(s, " emulated (no IOMMU domain)\n");
+	for (i = 0; i < g->nr_resv; i++)
+		seq_printf(s, "  reserved %#018llx-%#018llx %s%s\n", g->resv[i].start,
+			   g->resv[i].last, vfio_iova_resv_type_name(g->resv[i].type),
+			   g->resv[i].type == IOMMU_RESV_DIRECT_RELAXABLE ? " (not excluded)" : "");
+}
+
+static int groups_show(struct seq_file *s, void *unused)
+{
+	struct vfio_iova_container *c = s->private;
+	struct vfio_iova_domain *d;
+	struct vfio_iova_group *g;
+
+	mutex_lock(&c->lock);
+	list_for_each_entry(d, &c->domains, next)
+		list_for_each_entry(g, &d->groups, next)
+			vfio_iova_show_group(s, g, d);
+	list_for_each_entry(g, &c->emulated, next)
+		vfio_iova_show_group(s, g, NULL);
+	mutex_unlock(&c->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(groups);
+
+static int mappings_show(struct seq_file *s, void *unused)
+{
+	struct vfio_iova_container *c = s->private;
+	struct rb_node *n;
+
+	mutex_lock(&c->lock);
+	for (n = rb_first(&c->dmas); n; n = rb_next(n)) {
+		struct vfio_iova_dma *dma = rb_entry(n, struct vfio_iova_dma, node);
+
+		seq_printf(s, "%#018llx-%#018llx size %#llx %c%c pinned %lu%s\n",
+			   dma->iova, vfio_iova_dma_last(dma), dma->size,
+			   dma->prot & IOMMU_READ ? 'r' : '-',
+			   dma->prot & IOMMU_WRITE ? 'w' : '-', dma->locked,
+			   dma->iommu_mapped ? "" : " (not mapped: no IOMMU domain)");
+	}
+	mutex_unlock(&c->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mappings);
+
+static int stats_show(struct seq_file *s, void *unused)
+{
+	struct vfio_iova_container *c = s->private;
+
+	mutex_lock(&c->lock);
+	seq_printf(s, "owner: %d %s\n", c->owner_pid, c->owner_comm);
+	seq_printf(s, "type: %s\n", c->nesting ? "type1-nesting" : c->v2 ? "type1v2" : "type1");
+	seq_printf(s, "mappings: %u\n", vfio_iova_dma_entry_limit - c->dma_avail);
+	seq_printf(s, "dma_avail: %u\n", c->dma_avail);
+	seq_printf(s, "pinned_pages: %llu\n", vfio_iova_pinned_pages(c));
+	seq_printf(s, "maps: %llu\n", c->stats.maps);
+	seq_printf(s, "unmaps: %llu\n", c->stats.unmaps);
+	seq_printf(s, "refused_maps: %llu\n", c->stats.refused_maps);
+	seq_printf(s, "refused_attaches: %llu\n", c->stats.refused_attaches);
+	seq_printf(s, "last_refusal: %s\n", c->last_refusal[0] ? c->last_refusal : "none");
+	mutex_unlock(&c->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(stats);
+
+static int containers_show(struct seq_file *s, void *unused)
+{
+	struct vfio_iova_container *c;
+
+	seq_puts(s, "id pid comm type groups mappings pinned_pages refused_maps refused_attaches\n");
+	mutex_lock(&vfio_iova_list_lock);
+	list_for_each_entry(c, &vfio_iova_containers, all) {
+		struct vfio_iova_domain *d;
+		struct vfio_iova_group *g;
+		unsigned int groups = 0;
+
+		mutex_lock(&c->lock);
+		list_for_each_entry(d, &c->domains, next)
+			list_for_each_entry(g, &d->groups, next)
+				groups++;
+		list_for_each_entry(g, &c->emulated, next)
+			groups++;
+		seq_printf(s, "%u %d %s %s %u %u %llu %llu %llu\n", c->id, c->owner_pid,
+			   c->owner_comm, c->v2 ? "type1v2" : "type1", groups,
+			   vfio_iova_dma_entry_limit - c->dma_avail, vfio_iova_pinned_pages(c),
+			   c->stats.refused_maps, c->stats.refused_attaches);
+		mutex_unlock(&c->lock);
+	}
+	mutex_unlock(&vfio_iova_list_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(containers);
+
+void vfio_iova_debugfs_init(void)
+{
+	vfio_iova_debugfs_root = debugfs_create_dir(VFIO_IOVA_NAME, NULL);
+	debugfs_create_file("containers", 0444, vfio_iova_debugfs_root, NULL,
+			    &containers_fops);
+}
+
+void vfio_iova_debugfs_exit(void)
+{
+	debugfs_remove_recursive(vfio_iova_debugfs_root);
+}
+
+void vfio_iova_debugfs_add(struct vfio_iova_container *c)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "%u", c->id);
+	c->debugfs = debugfs_create_dir(name, vfio_iova_debugfs_root);
+	debugfs_create_file("ranges", 0444, c->debugfs, c, &ranges_fops);
+	debugfs_create_file("groups", 0444, c->debugfs, c, &groups_fops);
+	debugfs_create_file("mappings", 0444, c->debugfs, c, &mappings_fops);
+	debugfs_create_file("stats", 0444, c->debugfs, c, &stats_fops);
+}
+
+void vfio_iova_debugfs_remove(struct vfio_iova_container *c)
+{
+	debugfs_remove_recursive(c->debugfs);
+}

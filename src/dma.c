@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The mappings of a container: an rb-tree of struct vfio_iova_dma keyed by
+ * IOVA, with no two entries overlapping.  Every range is handled with its
+ * inclusive last IOVA, never with iova + size, so a mapping that ends at the
+ * top of the address space (last == U64_MAX) behaves like any other.  This
+ * is where Debian's 6.1/6.12 stock backend differs from mainline: it
+ * computes iova + size, which wraps to 0 there.
+ *
+ * All functions here are called with the container lock held, except the
+ * two entry points vfio_iova_do_map() and vfio_iova_do_unmap().
+ */
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/ratelimit.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+/* Any mapping that overlaps [iova, last]. */
+struct vfio_iova_dma *vfio_iova_find_dma(struct vfio_iova_container *c, u64 iova, u64 last)
+{
+	struct rb_node *n = c->dmas.rb_node;
+
+	while (n) {
+		struct vfio_iova_dma *dma = rb_entry(n, struct vfio_iova_dma, node);
+
+		if (last < dma->iova)
+			n = n->rb_left;
+		else if (iova > vfio_iova_dma_last(dma))
+			n = n->rb_right;
+		else
+			return dma;
+	}
+	return NULL;
+}
+
+/* The lowest mapping that overlaps [iova, last]. */
+static struct vfio_iova_dma *vfio_iova_first_dma(struct vfio_iova_container *c,
+						 u64 iova, u64 last)
+{
+	struct rb_node *n = c->dmas.rb_node;
+	struct vfio_iova_dma *found = NULL;
+
+	while (n) {
+		struct vfio_iova_dma *dma = rb_entry(n, struct vfio_iova_dma, node);
+
+		if (iova <= vfio_iova_dma_last(dma)) {
+			found = dma;		/* a candidate; look for lower ones */
+			n = n->rb_left;
+		} else {
+			n = n->rb_right;
+		}
+	}
+	return found && found->iova <= last ? found : NULL;
+}
+
+static void vfio_iova_link_dma(struct vfio_iova_container *c, struct vfio_iova_dma *new)
+{
+	struct rb_node **link = &c->dmas.rb_node, *parent = NULL;
+
+	while (*link) {
+		struct vfio_iova_dma *dma = rb_entry(*link, struct vfio_iova_dma, node);
+
+		parent = *link;
+		link = new->iova < dma->iova ? &parent->rb_left : &parent->rb_right;
+	}
+	rb_link_node(&new->node, parent, link);
+	rb_insert_color(&new->node, &c->dmas);
+}
+
+static void vfio_iova_free_dma(struct vfio_iova_dma *dma)
+{
+	put_task_struct(dma->task);
+	mmdrop(dma->mm);
+	kfree(dma);
+}
+
+/* Unmap, unpin, unaccount and forget one mapping; returns its size. */
+static u64 vfio_iova_remove_dma(struct vfio_iova_container *c, struct vfio_iova_dma *dma)
+{
+	u64 size = dma->size;
+
+	vfio_iova_unmap_unpin(c, dma);
+	rb_erase(&dma->node, &c->dmas);
+	vfio_iova_free_dma(dma);
+	c->dma_avail++;
+	return size;
+}
+
+void vfio_iova_remove_all(struct vfio_iova_container *c)
+{
+	struct rb_node *n;
+
+	while ((n = rb_first(&c->dmas)))
+		vfio_iova_remove_dma(c, rb_entry(n, struct vfio_iova_dma, node));
+}
+
+u64 vfio_iova_pinned_pages(struct vfio_iova_container *c)
+{
+	struct rb_node *n;
+	u64 pages = 0;
+
+	for (n = rb_first(&c->dmas); n; n = rb_next(n))
+		pages += rb_entry(n, struct vfio_iova_dma, node)->locked;
+	return pages;
+}
+
+static unsigned long vfio_iova_pgsize(struct vfio_iova_container *c)
+{
+	return 1UL << __ffs(c->pgsize_bitmap);
+}
+
+/* Say why a map was refused: kernel log (rate-limited) and debugfs. */
+static void vfio_iova_refuse_map(struct vfio_iova_container *c, u64 iova, u64 last)
+{
+	char why[160];
+	u64 gap = iova;
+
+	iova_ranges_first_gap(&c->valid, iova, last, &gap);
+	vfio_iova_explain(c, gap, why, sizeof(why));
+	c->stats.refused_maps++;
+	snprintf(c->last_refusal, sizeof(c->last_refusal),
+		 "map [%#llx-%#llx] refused: %s", iova, last, why);
+	if (__ratelimit(&c->refusal_rs))
+		pr_warn("container %u (pid %d %s): map [%#llx-%#llx] refused: %s\n",
+			c->id, c->owner_pid, c->owner_comm, iova, last, why);
+}
+
+int vfio_iova_do_map(struct vfio_iova_container *c, u64 iova, u64 size,
+		     unsigned long vaddr, int prot)
+{
+	u64 last = iova + size - 1;	/* the caller checked for overflow */
+	struct vfio_iova_dma *dma;
+	int ret = 0;
+
+	mutex_lock(&c->lock);
+	if ((size | iova | vaddr) & (vfio_iova_pgsize(c) - 1)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (vfio_iova_find_dma(c, iova, last)) {
+		ret = -EEXIST;
+		goto out;
+	}
+	if (!c->dma_avail) {
+		ret = -ENOSPC;
+		goto out;
+	}
+	if (!vfio_iova_valid(c, iova, last)) {
+		vfio_iova_refuse_map(c, iova, last);
+		ret = -EINVAL;
+		goto out;
+	}
+
+	dma = kzalloc(sizeof(*dma), GFP_KERNEL_ACCOUNT);
+	if (!dma) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	dma->iova = iova;
+	dma->vaddr = vaddr;
+	dma->prot = prot;
+	dma->lock_cap = capable(CAP_IPC_LOCK);
+	get_task_struct(current->group_leader);
+	dma->task = current->group_leader;
+	mmgrab(current->mm);
+	dma->mm = current->mm;
+
+	/* Without an IOMMU domain there is nothing to pin or map into. */
+	if (vfio_iova_has_domain(c)) {
+		ret = vfio_iova_pin_map(c, dma, size);
+		if (ret) {
+			vfio_iova_unmap_unpin(c, dma);
+			vfio_iova_free_dma(dma);
+			goto out;
+		}
+	} else {
+		dma->size = size;
+	}
+	vfio_iova_link_dma(c, dma);
+	c->dma_avail--;
+	c->stats.maps++;
+out:
+	mutex_unlock(&c->lock);
+	return ret;
+}
+
+/*
+ * Unmap [iova, iova + size), or everything with @all.  Type1v2 refuses to
+ * split a mapping; type1 (v1) removes whole mappings that start inside the
+ * range and stops at one that starts before it.  *@unmapped is the number
+ * of bytes removed, which clients compare with what they asked for.
+ */
+int vfio_iova_do_unmap(struct vfio_iova_container *c, u64 iova, u64 size,
+		       bool all, u64 *unmapped)
+{
+	struct vfio_iova_dma *dma;
+	u64 last, pgmask;
+	int ret = -EINVAL;
+
+	*unmapped = 0;
+	mutex_lock(&c->lock);
+	pgmask = vfio_iova_pgsize(c) - 1;
+	if (iova & pgmask)
+		goto out;
+	if (all) {
+		if (iova || size)
+			goto out;
+		last = U64_MAX;
+	} else {
+		if (!size || size & pgmask)
+			goto out;
+		if (check_add_overflow(iova, size - 1, &last)) {
+			ret = -EOVERFLOW;
+			goto out;
+		}
+	}
+
+	if (c->v2 && !all) {
+		dma = vfio_iova_find_dma(c, iova, iova);
+		if (dma && dma->iova != iova)
+			goto out;
+		dma = vfio_iova_find_dma(c, last, last);
+		if (dma && vfio_iova_dma_last(dma) != last)
+			goto out;
+	}
+
+	ret = 0;
+	while ((dma = vfio_iova_first_dma(c, iova, last))) {
+		if (!c->v2 && dma->iova < iova)
+			break;
+		*unmapped += vfio_iova_remove_dma(c, dma);
+		c->stats.unmaps++;
+	}
+out:
+	mutex_unlock(&c->lock);
+	return ret;
+}
+
+/*
+ * Map every existing mapping into the new domain @d, reading the physical
+ * pages from a domain that already has them.  On failure, @d is left
+ * without any of them.
+ */
+int vfio_iova_replay(struct vfio_iova_container *c, struct vfio_iova_domain *d)
+{
+	struct vfio_iova_domain *from;
+	struct rb_node *n;
+	int ret = 0;
+
+	if (RB_EMPTY_ROOT(&c->dmas))
+		return 0;
+	from = list_first_entry_or_null(&c->domains, struct vfio_iova_domain, next);
+	if (!from)
+		return -EINVAL;	/* mappings made without a domain: not pinned */
+
+	for (n = rb_first(&c->dmas); n; n = rb_next(n)) {
+		struct vfio_iova_dma *dma = rb_entry(n, struct vfio_iova_dma, node);
+		u64 done = 0;
+
+		while (done < dma->size) {
+			u64 iova = dma->iova + done;
+			phys_addr_t phys = iommu_iova_to_phys(from->domain, iova);
+			u64 len = PAGE_SIZE;
+
+			if (WARN_ON(!phys)) {
+				ret = -EFAULT;
+				break;
+			}
+			while (done + len < dma->size &&
+			       iommu_iova_to_phys(from->domain, iova + len) == phys + len)
+				len += PAGE_SIZE;
+			ret = vfio_iova_iommu_map(d->domain, iova, phys, len,
+						  dma->prot | IOMMU_CACHE);
+			if (ret)
+				break;
+			done += len;
+		}
+		if (ret) {
+			/* Undo this mapping's part and every earlier mapping. */
+			if (done)
+				iommu_unmap(d->domain, dma->iova, done);
+			while ((n = rb_prev(n))) {
+				dma = rb_entry(n, struct vfio_iova_dma, node);
+				iommu_unmap(d->domain, dma->iova, dma->size);
+			}
+			return ret;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IOMMU domains, group attach and detach, and the container's valid IOVA
+ * ranges: the intersection of the apertures of all its domains minus every
+ * reserved region of every attached group (IOMMU_RESV_DIRECT_RELAXABLE
+ * regions excepted).  The ranges are recomputed from scratch on every
+ * change, on a copy that is committed only when the change succeeds, so a
+ * refused attach leaves the container exactly as it was.
+ */
+#include <linux/iommu.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+const char *vfio_iova_resv_type_name(int type)
+{
+	switch (type) {
+	case IOMMU_RESV_DIRECT:
+		return "direct";
+	case IOMMU_RESV_DIRECT_RELAXABLE:
+		return "direct-relaxable";
+	case IOMMU_RESV_RESERVED:
+		return "reserved";
+	case IOMMU_RESV_MSI:
+		return "msi";
+	case IOMMU_RESV_SW_MSI:
+		return "sw-msi";
+	default:
+		return "unknown";
+	}
+}
+
+bool vfio_iova_has_domain(struct vfio_iova_container *c)
+{
+	return !list_empty(&c->domains);
+}
+
+/* VFIO_DMA_CC_IOMMU: every domain enforces cache coherency. */
+bool vfio_iova_all_coherent(struct vfio_iova_container *c)
+{
+	struct vfio_iova_domain *d;
+	bool ret = true;
+
+	mutex_lock(&c->lock);
+	list_for_each_entry(d, &c->domains, next)
+		ret &= d->enforce_cache_coherency;
+	mutex_unlock(&c->lock);
+	return ret;
+}
+
+/* May [iova, last] be mapped?  Without a domain nothing is restricted. */
+bool vfio_iova_valid(struct vfio_iova_container *c, u64 iova, u64 last)
+{
+	return !vfio_iova_has_domain(c) || iova_ranges_contains(&c->valid, iova, last);
+}
+
+static bool vfio_iova_resv_excluded(const struct vfio_iova_resv *r)
+{
+	return r->type != IOMMU_RESV_DIRECT_RELAXABLE;
+}
+
+/*
+ * The valid ranges of @c's domains, plus @extra (a domain being attached,
+ * with its group @eg) if given, into @out.
+ */
+static int vfio_iova_compute(struct vfio_iova_container *c, struct iommu_domain *extra,
+			     struct vfio_iova_group *eg, struct iova_ranges *out)
+{
+	struct vfio_iova_domain *d;
+	struct vfio_iova_group *g;
+	unsigned int i;
+	int ret;
+
+	ret = iova_ranges_set(out, 0, U64_MAX);
+	if (extra && !ret)
+		ret = iova_ranges_intersect(out, extra->geometry.aperture_start,
+					    extra->geometry.aperture_end);
+	list_for_each_entry(d, &c->domains, next)
+		if (!ret)
+			ret = iova_ranges_intersect(out, d->domain->geometry.aperture_start,
+						    d->domain->geometry.aperture_end);
+	list_for_each_entry(d, &c->domains, next)
+		list_for_each_entry(g, &d->groups, next)
+			for (i = 0; i < g->nr_resv && !ret; i++)
+				if (vfio_iova_resv_excluded(&g->resv[i]))
+					ret = iova_ranges_exclude(out, g->resv[i].start,
+								  g->resv[i].last);
+	for (i = 0; eg && i < eg->nr_resv && !ret; i++)
+		if (vfio_iova_resv_excluded(&eg->resv[i]))
+			ret = iova_ranges_exclude(out, eg->resv[i].start, eg->resv[i].last);
+	return ret;
+}
+
+/* What makes @iova invalid in @c, in words, for log lines and debugfs. */
+void vfio_iova_explain(struct vfio_iova_container *c, u64 iova, char *buf, size_t len)
+{
+	struct vfio_iova_domain *d;
+	struct vfio_iova_group *g;
+	unsigned int i;
+
+	list_for_each_entry(d, &c->domains, next) {
+		const struct iommu_domain_geometry *geo = &d->domain->geometry;
+
+		list_for_each_entry(g, &d->groups, next)
+			for (i = 0; i < g->nr_resv; i++)
+				if (vfio_iova_resv_excluded(&g->resv[i]) &&
+				    iova >= g->resv[i].start && iova <= g->resv[i].last) {
+					snprintf(buf, len,
+						 "IOVA %#llx is in reserved region [%#llx-%#llx] (%s) of group %d",
+						 iova, g->resv[i].start, g->resv[i].last,
+						 vfio_iova_resv_type_name(g->resv[i].type), g->id);
+					return;
+				}
+		if (iova < geo->aperture_start || iova > geo->aperture_end) {
+			g = list_first_entry_or_null(&d->groups, struct vfio_iova_group, next);
+			snprintf(buf, len,
+				 "IOVA %#llx is outside the aperture [%#llx-%#llx] of group %d",
+				 iova, (u64)geo->aperture_start, (u64)geo->aperture_end,
+				 g ? g->id : -1);
+			return;
+		}
+	}
+	snprintf(buf, len, "IOVA %#llx is not in a valid range", iova);
+}
+
+/* Copy the group's reserved regions out of the IOMMU core's list. */
+static int vfio_iova_read_resv(struct vfio_iova_group *g)
+{
+	struct iommu_resv_region *r, *tmp;
+	LIST_HEAD(list);
+	unsigned int n = 0;
+	int ret;
+
+	ret = iommu_get_group_resv_regions(g->iommu_group, &list);
+	if (ret)
+		goto out;
+	list_for_each_entry(r, &list, list)
+		n++;
+	g->resv = kcalloc(n ?: 1, sizeof(*g->resv), GFP_KERNEL_ACCOUNT);
+	if (!g->resv) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	list_for_each_entry(r, &list, list) {
+		g->resv[g->nr_resv].start = r->start;
+		g->resv[g->nr_resv].last = r->start + r->length - 1;
+		g->resv[g->nr_resv].type = r->type;
+		g->nr_resv++;
+	}
+out:
+	list_for_each_entry_safe(r, tmp, &list, list) {
+		list_del(&r->list);
+		kfree(r);
+	}
+	return ret;
+}
+
+/* The base of a software-managed MSI window, if the group has one. */
+static bool vfio_iova_sw_msi(struct vfio_iova_group *g, phys_addr_t *base)
+{
+	bool sw = false;
+	unsigned int i;
+
+	for (i = 0; i < g->nr_resv; i++) {
+		/* A hardware MSI window makes the software one irrelevant. */
+		if (g->resv[i].type == IOMMU_RESV_MSI)
+			return false;
+		if (g->resv[i].type == IOMMU_RESV_SW_MSI) {
+			*base = g->resv[i].start;
+			sw = true;
+		}
+	}
+	return sw;
+}
+
+static struct vfio_iova_group *vfio_iova_find_group(struct vfio_iova_container *c,
+						    struct iommu_group *ig,
+						    struct vfio_iova_domain **dp)
+{
+	struct vfio_iova_domain *d;
+	struct vfio_iova_group *g;
+
+	list_for_each_entry(d, &c->domains, next)
+		list_for_each_entry(g, &d->groups, next)
+			if (g->iommu_group == ig) {
+				*dp = d;
+				return g;
+			}
+	*dp = NULL;
+	list_for_each_entry(g, &c->emulated, next)
+		if (g->iommu_group == ig)
+			return g;
+	return NULL;
+}
+
+static int vfio_iova_first_dev(struct device *dev, void *data)
+{
+	*(struct device **)data = dev;
+	return 1;
+}
+
+static void vfio_iova_free_group(struct vfio_iova_group *g)
+{
+	kfree(g->resv);
+	kfree(g);
+}
+
+/*
+ * Every existing mapping must lie in @valid.  Otherwise say which one and
+ * why, and refuse.
+ */
+static int vfio_iova_check_mappings(struct vfio_iova_container *c, struct vfio_iova_group *g,
+				    struct iommu_domain *domain, struct iova_ranges *valid)
+{
+	const struct iommu_domain_geometry *geo = &domain->geometry;
+	struct rb_node *n;
+	char why[160];
+	unsigned int i;
+
+	for (n = rb_first(&c->dmas); n; n = rb_next(n)) {
+		struct vfio_iova_dma *dma = rb_entry(n, struct vfio_iova_dma, node);
+		u64 last = vfio_iova_dma_last(dma), gap;
+
+		if (!iova_ranges_first_gap(valid, dma->iova, last, &gap))
+			continue;
+		snprintf(why, sizeof(why), "IOVA %#llx is not in a valid range", gap);
+		if (gap < geo->aperture_start || gap > geo->aperture_end)
+			snprintf(why, sizeof(why),
+				 "outside the aperture [%#llx-%#llx] of its IOMMU",
+				 (u64)geo->aperture_start, (u64)geo->aperture_end);
+		for (i = 0; i < g->nr_resv; i++)
+			if (vfio_iova_resv_excluded(&g->resv[i]) &&
+			    iova_overlaps(dma->iova, last, g->resv[i].start, g->resv[i].last))
+				snprintf(why, sizeof(why),
+					 "overlaps its reserved region [%#llx-%#llx] (%s)",
+					 g->resv[i].start, g->resv[i].last,
+					 vfio_iova_resv_type_name(g->resv[i].type));
+		c->stats.refused_attaches++;
+		snprintf(c->last_refusal, sizeof(c->last_refusal),
+			 "attach of group %d refused: mapping [%#llx-%#llx] %s",
+			 g->id, dma->iova, last, why);
+		pr_warn("container %u (pid %d %s): %s\n", c->id, c->owner_pid, c->owner_comm,
+			c->last_refusal);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void vfio_iova_update_pgsizes(struct vfio_iova_container *c)
+{
+	struct vfio_iova_domain *d;
+	unsigned long bitmap = ULONG_MAX;
+
+	list_for_each_entry(d, &c->domains, next)
+		bitmap &= d->domain->pgsize_bitmap;
+	/* Pinning works in PAGE_SIZE units: hide smaller IOMMU page sizes. */
+	if (bitmap & ~PAGE_MASK)
+		bitmap = (bitmap & PAGE_MASK) | PAGE_SIZE;
+	c->pgsize_bitmap = bitmap;
+}
+
+/*
+ * Move the group from its new domain into an existing compatible one, if
+ * there is one; the new domain is then no longer needed.
+ */
+static bool vfio_iova_reuse_domain(struct vfio_iova_container *c, struct vfio_iova_domain *nd,
+				   struct vfio_iova_group *g)
+{
+	struct vfio_iova_domain *d;
+
+	list_for_each_entry(d, &c->domains, next) {
+		if (d->domain->ops != nd->domain->ops ||
+		    d->enforce_cache_coherency != nd->enforce_cache_coherency)
+			continue;
+		iommu_detach_group(nd->domain, g->iommu_group);
+		if (!iommu_attach_group(d->domain, g->iommu_group)) {
+			list_add_tail(&g->next, &d->groups);
+			return true;
+		}
+		if (WARN_ON(iommu_attach_group(nd->domain, g->iommu_group)))
+			return false;
+	}
+	return false;
+}
+
+int vfio_iova_attach_group(void *data, struct iommu_group *ig, enum vfio_group_type type)
+{
+	struct vfio_iova_container *c = data;
+	struct iova_ranges valid = IOVA_RANGES_INIT;
+	struct vfio_iova_domain *d, *nd = NULL;
+	struct device *dev = NULL;
+	struct vfio_iova_group *g;
+	phys_addr_t msi_base;
+	int ret;
+
+	mutex_lock(&c->lock);
+	if (vfio_iova_find_group(c, ig, &d)) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
+	if (!g) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	g->iommu_group = ig;
+	g->id = iommu_group_id(ig);
+
+	if (type == VFIO_EMULATED_IOMMU) {
+		/* No IOMMU domain: nothing to check, nothing to restrict. */
+		list_add_tail(&g->next, &c->emulated);
+		ret = 0;
+		goto out_unlock;
+	}
+
+	ret = vfio_iova_read_resv(g);
+	if (ret)
+		goto out_free_group;
+
+	nd = kzalloc(sizeof(*nd), GFP_KERNEL_ACCOUNT);
+	if (!nd) {
+		ret = -ENOMEM;
+		goto out_free_group;
+	}
+	INIT_LIST_HEAD(&nd->groups);
+	iommu_group_for_each_dev(ig, &dev, vfio_iova_first_dev);
+	if (!dev) {
+		ret = -ENODEV;
+		goto out_free_domain;
+	}
+	nd->domain = vfio_iova_domain_alloc(dev);
+	if (IS_ERR(nd->domain)) {
+		ret = PTR_ERR(nd->domain);
+		nd->domain = NULL;
+		goto out_free_domain;
+	}
+	if (c->nesting) {
+		ret = iommu_enable_nesting(nd->domain);
+		if (ret)
+			goto out_free_domain;
+	}
+	ret = iommu_attach_group(nd->domain, ig);
+	if (ret)
+		goto out_free_domain;
+
+	/* The ranges with this group, on a copy; mappings must fit in them. */
+	ret = vfio_iova_compute(c, nd->domain, g, &valid);
+	if (!ret && !valid.nr)
+		ret = -EINVAL;
+	if (!ret)
+		ret = vfio_iova_check_mappings(c, g, nd->domain, &valid);
+	if (ret)
+		goto out_detach;
+
+	if (!vfio_iova_allow_unsafe_interrupts && !vfio_iova_group_isolated_msi(ig)) {
+		pr_warn("group %d: no interrupt remapping support; use the module parameter \"allow_unsafe_interrupts\" to enable VFIO IOMMU support on this platform\n",
+			g->id);
+		ret = -EPERM;
+		goto out_detach;
+	}
+
+	if (nd->domain->ops->enforce_cache_coherency)
+		nd->enforce_cache_coherency =
+			nd->domain->ops->enforce_cache_coherency(nd->domain);
+
+	if (vfio_iova_reuse_domain(c, nd, g)) {
+		iommu_domain_free(nd->domain);
+		kfree(nd);
+		goto out_commit;
+	}
+
+	ret = vfio_iova_replay(c, nd);
+	if (ret)
+		goto out_detach;
+	if (vfio_iova_sw_msi(g, &msi_base)) {
+		ret = iommu_get_msi_cookie(nd->domain, msi_base);
+		if (ret && ret != -ENODEV) {
+			struct rb_node *n;
+
+			for (n = rb_first(&c->dmas); n; n = rb_next(n)) {
+				struct vfio_iova_dma *dma = rb_entry(n, struct vfio_iova_dma, node);
+
+				iommu_unmap(nd->domain, dma->iova, dma->size);
+			}
+			goto out_detach;
+		}
+	}
+	list_add_tail(&g->next, &nd->groups);
+	list_add(&nd->next, &c->domains);
+	vfio_iova_update_pgsizes(c);
+out_commit:
+	iova_ranges_move(&c->valid, &valid);
+	ret = 0;
+	goto out_unlock;
+
+out_detach:
+	iommu_detach_group(nd->domain, ig);
+out_free_domain:
+	if (nd && nd->domain)
+		iommu_domain_free(nd->domain);
+	kfree(nd);
+out_free_group:
+	vfio_iova_free_group(g);
+out_unlock:
+	iova_ranges_free(&valid);
+	mutex_unlock(&c->lock);
+	return ret;
+}
+
+void vfio_iova_detach_group(void *data, struct iommu_group *ig)
+{
+	struct vfio_iova_container *c = data;
+	struct iova_ranges valid = IOVA_RANGES_INIT;
+	struct vfio_iova_domain *d;
+	struct vfio_iova_group *g;
+
+	mutex_lock(&c->lock);
+	g = vfio_iova_find_group(c, ig, &d);
+	if (!g)
+		goto out;
+	list_del(&g->next);
+	if (d) {
+		iommu_detach_group(d->domain, ig);
+		if (list_empty(&d->groups)) {
+			/* The last IOMMU-backed domain takes the mappings along. */
+			if (list_is_singular(&c->domains))
+				vfio_iova_remove_all(c);
+			list_del(&d->next);
+			iommu_domain_free(d->domain);
+			kfree(d);
+			vfio_iova_update_pgsizes(c);
+		}
+	} else if (list_empty(&c->emulated) && !vfio_iova_has_domain(c)) {
+		vfio_iova_remove_all(c);
+	}
+	vfio_iova_free_group(g);
+
+	/* Ranges may widen again; if that cannot be computed, stay narrow. */
+	if (!vfio_iova_compute(c, NULL, NULL, &valid))
+		iova_ranges_move(&c->valid, &valid);
+	iova_ranges_free(&valid);
+out:
+	mutex_unlock(&c->lock);
+}
+
+/* Container release: every mapping is gone already. */
+void vfio_iova_release_domains(struct vfio_iova_container *c)
+{
+	struct vfio_iova_domain *d, *dtmp;
+	struct vfio_iova_group *g, *gtmp;
+
+	list_for_each_entry_safe(d, dtmp, &c->domains, next) {
+		list_for_each_entry_safe(g, gtmp, &d->groups, next) {
+			iommu_detach_group(d->domain, g->iommu_group);
+			list_del(&g->next);
+			vfio_iova_free_group(g);
+		}
+		list_del(&d->next);
+		iommu_domain_free(d->domain);
+		kfree(d);
+	}
+}

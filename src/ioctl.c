@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The type1 ioctl ABI: copy arguments in, check them in the order and with
+ * the errno of the stock backend (of mainline, where Debian's stock backend
+ * mishandles the top of the address space), call the core, copy results out.
+ * No policy lives here.
+ */
+#include <linux/bits.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vfio.h>
+
+#include "internal.h"
+
+/* Largest dirty bitmap a user may ask for, as the stock backend says. */
+#define VFIO_IOVA_DIRTY_BITMAP_SIZE_MAX \
+	(ALIGN((u64)INT_MAX, BITS_PER_TYPE(u64)) / BITS_PER_BYTE)
+
+static long vfio_iova_check_extension(struct vfio_iova_container *c, unsigned long ext)
+{
+	switch (ext) {
+	case VFIO_TYPE1_IOMMU:
+	case VFIO_TYPE1v2_IOMMU:
+	case VFIO_TYPE1_NESTING_IOMMU:
+	case VFIO_UNMAP_ALL:
+		return 1;
+	case VFIO_DMA_CC_IOMMU:
+		return c ? vfio_iova_all_coherent(c) : 0;
+	default:
+		return 0;
+	}
+}
+
+static int vfio_iova_caps_ranges(struct vfio_iova_container *c, struct vfio_info_cap *caps)
+{
+	struct vfio_iommu_type1_info_cap_iova_range *cap;
+	struct vfio_info_cap_header *header;
+	u32 i;
+
+	/* No IOMMU domain, no restriction and no capability (as stock). */
+	if (!vfio_iova_has_domain(c) || !c->valid.nr)
+		return 0;
+	header = vfio_info_cap_add(caps, struct_size(cap, iova_ranges, c->valid.nr),
+				   VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, 1);
+	if (IS_ERR(header))
+		return PTR_ERR(header);
+	cap = container_of(header, struct vfio_iommu_type1_info_cap_iova_range, header);
+	cap->nr_iovas = c->valid.nr;
+	for (i = 0; i < c->valid.nr; i++) {
+		cap->iova_ranges[i].start = c->valid.v[i].start;
+		cap->iova_ranges[i].end = c->valid.v[i].last;
+	}
+	return 0;
+}
+
+/* The capability chain, in the stock backend's order. */
+static int vfio_iova_build_caps(struct vfio_iova_container *c, struct vfio_info_cap *caps)
+{
+	struct vfio_iommu_type1_info_cap_migration mig = {
+		.header.id = VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION,
+		.header.version = 1,
+		.pgsize_bitmap = (size_t)1 << __ffs(c->pgsize_bitmap),
+		.max_dirty_bitmap_size = VFIO_IOVA_DIRTY_BITMAP_SIZE_MAX,
+	};
+	struct vfio_iommu_type1_info_dma_avail avail = {
+		.header.id = VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL,
+		.header.version = 1,
+		.avail = c->dma_avail,
+	};
+	int ret;
+
+	ret = vfio_info_add_capability(caps, &mig.header, sizeof(mig));
+	if (!ret)
+		ret = vfio_info_add_capability(caps, &avail.header, sizeof(avail));
+	if (!ret)
+		ret = vfio_iova_caps_ranges(c, caps);
+	return ret;
+}
+
+static long vfio_iova_get_info(struct vfio_iova_container *c, unsigned long arg)
+{
+	struct vfio_iommu_type1_info info = {};
+	struct vfio_info_cap caps = { .buf = NULL, .size = 0 };
+	size_t minsz = offsetofend(struct vfio_iommu_type1_info, iova_pgsizes);
+	int ret;
+
+	if (copy_from_user(&info, (void __user *)arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+	/* Write back as much of the fixed part as the caller has room for. */
+	minsz = min_t(size_t, info.argsz, sizeof(info));
+
+	mutex_lock(&c->lock);
+	info.flags = VFIO_IOMMU_INFO_PGSIZES;
+	info.iova_pgsizes = c->pgsize_bitmap;
+	ret = vfio_iova_build_caps(c, &caps);
+	mutex_unlock(&c->lock);
+	if (ret)
+		return ret;
+
+	if (caps.size) {
+		info.flags |= VFIO_IOMMU_INFO_CAPS;
+		if (info.argsz < sizeof(info) + caps.size) {
+			/* Too small: say how much is needed, copy no caps. */
+			info.argsz = sizeof(info) + caps.size;
+		} else {
+			vfio_info_cap_shift(&caps, sizeof(info));
+			if (copy_to_user((void __user *)arg + sizeof(info), caps.buf,
+					 caps.size)) {
+				kfree(caps.buf);
+				return -EFAULT;
+			}
+			info.cap_offset = sizeof(info);
+		}
+		kfree(caps.buf);
+	}
+	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
+}
+
+static long vfio_iova_map_dma(struct vfio_iova_container *c, unsigned long arg)
+{
+	const u32 known = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE |
+			  VFIO_DMA_MAP_FLAG_VADDR;
+	size_t minsz = offsetofend(struct vfio_iommu_type1_dma_map, size);
+	struct vfio_iommu_type1_dma_map map;
+	bool set_vaddr;
+	u64 last;
+	int prot = 0;
+
+	if (copy_from_user(&map, (void __user *)arg, minsz))
+		return -EFAULT;
+	if (map.argsz < minsz || map.flags & ~known)
+		return -EINVAL;
+	if (!map.size)
+		return -EINVAL;
+	/* iova + size may end exactly at 2^64, but not wrap past it. */
+	if (check_add_overflow(map.vaddr, map.size - 1, &last) ||
+	    check_add_overflow(map.iova, map.size - 1, &last))
+		return -EOVERFLOW;
+
+	set_vaddr = map.flags & VFIO_DMA_MAP_FLAG_VADDR;
+	if (map.flags & VFIO_DMA_MAP_FLAG_WRITE)
+		prot |= IOMMU_WRITE;
+	if (map.flags & VFIO_DMA_MAP_FLAG_READ)
+		prot |= IOMMU_READ;
+	if (!!prot == set_vaddr)
+		return -EINVAL;
+	if (set_vaddr) {
+		/* Nothing ever has an invalid vaddr: UNMAP_FLAG_VADDR is refused. */
+		long ret;
+
+		mutex_lock(&c->lock);
+		if ((map.size | map.iova | map.vaddr) & ((1UL << __ffs(c->pgsize_bitmap)) - 1))
+			ret = -EINVAL;
+		else if (vfio_iova_find_dma(c, map.iova, last))
+			ret = -EINVAL;
+		else
+			ret = -ENOENT;
+		mutex_unlock(&c->lock);
+		return ret;
+	}
+	return vfio_iova_do_map(c, map.iova, map.size, map.vaddr, prot);
+}
+
+static long vfio_iova_unmap_dma(struct vfio_iova_container *c, unsigned long arg)
+{
+	const u32 known = VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP |
+			  VFIO_DMA_UNMAP_FLAG_VADDR | VFIO_DMA_UNMAP_FLAG_ALL;
+	size_t minsz = offsetofend(struct vfio_iommu_type1_dma_unmap, size);
+	struct vfio_iommu_type1_dma_unmap unmap;
+	struct vfio_bitmap bitmap;
+	u64 unmapped = 0;
+	int ret;
+
+	if (copy_from_user(&unmap, (void __user *)arg, minsz))
+		return -EFAULT;
+	if (unmap.argsz < minsz || unmap.flags & ~known)
+		return -EINVAL;
+	if ((unmap.flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP) &&
+	    (unmap.flags & (VFIO_DMA_UNMAP_FLAG_ALL | VFIO_DMA_UNMAP_FLAG_VADDR)))
+		return -EINVAL;
+	if (unmap.flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP) {
+		if (unmap.argsz < minsz + sizeof(bitmap))
+			return -EINVAL;
+		if (copy_from_user(&bitmap, (void __user *)arg + minsz, sizeof(bitmap)))
+			return -EFAULT;
+		/* Dirty tracking cannot be started yet, so no bitmap is valid. */
+		return -EINVAL;
+	}
+	/* Invalidating vaddrs (live update) is not supported yet. */
+	if (unmap.flags & VFIO_DMA_UNMAP_FLAG_VADDR)
+		return -EINVAL;
+
+	ret = vfio_iova_do_unmap(c, unmap.iova, unmap.size,
+				 unmap.flags & VFIO_DMA_UNMAP_FLAG_ALL, &unmapped);
+	if (ret)
+		return ret;
+	unmap.size = unmapped;
+	return copy_to_user((void __user *)arg, &unmap, minsz) ? -EFAULT : 0;
+}
+
+long vfio_iova_ioctl(void *data, unsigned int cmd, unsigned long arg)
+{
+	struct vfio_iova_container *c = data;
+
+	switch (cmd) {
+	case VFIO_CHECK_EXTENSION:
+		return vfio_iova_check_extension(c, arg);
+	case VFIO_IOMMU_GET_INFO:
+		return vfio_iova_get_info(c, arg);
+	case VFIO_IOMMU_MAP_DMA:
+		return vfio_iova_map_dma(c, arg);
+	case VFIO_IOMMU_UNMAP_DMA:
+		return vfio_iova_unmap_dma(c, arg);
+	default:
+		return -ENOTTY;
+	}
+}

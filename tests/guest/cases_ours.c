@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio-tests: what our backend does beyond the stock one.  Cases named
+ * "ours-*" run against our backend only; the stock backend has nothing to
+ * compare with.
+ */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vt.h"
+
+#define DEBUGFS "/sys/kernel/debug/vfio-iommu-iova"
+
+static int read_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return -1;
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	return 0;
+}
+
+/* Our container's debugfs id, from the line of this process. */
+static int find_container(void)
+{
+	char buf[4096], *line;
+	int id, pid, found = -1;
+
+	if (read_file(DEBUGFS "/containers", buf, sizeof(buf)))
+		return -1;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		if (sscanf(line, "%d %d", &id, &pid) == 2 && pid == getpid())
+			found = id;
+	return found;
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+void case_ours_introspection(struct ctx *t)
+{
+	char path[128], buf[4096], expect[1024], *p;
+	uint64_t b, hole;
+	struct vt_ranges vr;
+	struct vt_cont vc;
+	unsigned int i;
+	int id;
+	long r;
+
+	b = (uintptr_t)vt_buffer(16 * PAGE);
+	if (!b || vt_open(t, &vc, VFIO_TYPE1v2_IOMMU))
+		return;
+	id = find_container();
+	CHECK(t, id > 0, "no line for pid %d in %s/containers", getpid(), DEBUGFS);
+	if (id <= 0)
+		goto out;
+
+	/* The ranges file says what GET_INFO says. */
+	vt_get_ranges(vc.c, &vr);
+	expect[0] = 0;
+	for (i = 0; i < vr.nr; i++)
+		sprintf(expect + strlen(expect), "0x%016llx-0x%016llx\n",
+			(unsigned long long)vr.r[i].start, (unsigned long long)vr.r[i].end);
+	snprintf(path, sizeof(path), DEBUGFS "/%d/ranges", id);
+	CHECK(t, !read_file(path, buf, sizeof(buf)) && !strcmp(buf, expect),
+	      "%s differs from GET_INFO: '%s' vs '%s'", path, buf, expect);
+
+	/* The groups file shows the edu group and its reserved regions. */
+	snprintf(path, sizeof(path), DEBUGFS "/%d/groups", id);
+	snprintf(expect, sizeof(expect), "group %d aperture", t->group);
+	CHECK(t, !read_file(path, buf, sizeof(buf)) && strstr(buf, expect) &&
+	      strstr(buf, "reserved"), "%s: '%s'", path, buf);
+
+	/* Three mappings show up, with their pinned pages. */
+	for (i = 0; i < 3; i++)
+		CHECK(t, !vt_map(vc.c, 0x100000 + i * 0x100000, (i + 1) * PAGE, b,
+				 VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE), "map %u", i);
+	snprintf(path, sizeof(path), DEBUGFS "/%d/mappings", id);
+	CHECK(t, !read_file(path, buf, sizeof(buf)) && count_lines(buf) == 3 &&
+	      strstr(buf, "0x0000000000100000-0x0000000000100fff size 0x1000 rw pinned 1"),
+	      "%s: '%s'", path, buf);
+	snprintf(path, sizeof(path), DEBUGFS "/%d/stats", id);
+	CHECK(t, !read_file(path, buf, sizeof(buf)) && strstr(buf, "mappings: 3\n") &&
+	      strstr(buf, "pinned_pages: 6\n") && strstr(buf, "last_refusal: none"),
+	      "%s: '%s'", path, buf);
+
+	/* A map into the first hole is refused, and says why. */
+	CHECK(t, vr.nr >= 2, "expected a hole in the valid ranges");
+	if (vr.nr >= 2) {
+		hole = vr.r[0].end + 1;
+		klogctl(5, NULL, 0);	/* clear the ring buffer's read position */
+		r = vt_map(vc.c, hole, PAGE, b, VFIO_DMA_MAP_FLAG_READ);
+		CHECK(t, r == -EINVAL, "map in the hole at %#llx: %ld",
+		      (unsigned long long)hole, r);
+		CHECK(t, !read_file(path, buf, sizeof(buf)) &&
+		      strstr(buf, "refused_maps: 1\n") && (p = strstr(buf, "last_refusal: ")) &&
+		      strstr(p, "reserved region") && strstr(p, "of group"),
+		      "%s after a refused map: '%s'", path, buf);
+		r = klogctl(3, buf, sizeof(buf) - 1);
+		buf[r > 0 ? r : 0] = 0;
+		CHECK(t, strstr(buf, "vfio-iommu-iova: container") && strstr(buf, "refused: IOVA"),
+		      "no kernel log line for the refused map");
+	}
+	vt_close(&vc);
+
+	/* The container's directory goes with it. */
+	snprintf(path, sizeof(path), DEBUGFS "/%d", id);
+	CHECK(t, access(path, F_OK) != 0, "%s still exists after close", path);
+	return;
+out:
+	vt_close(&vc);
+}

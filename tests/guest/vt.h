@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vfio-tests: shared declarations of the guest test program.
+ *
+ * A case records observations (record()) that the differential run compares
+ * between the stock backend and ours, and assertions (CHECK()) that must hold
+ * under both.  Observations must not depend on anything but the ABI: no
+ * addresses, no timings.
+ */
+#ifndef VT_H
+#define VT_H
+
+#include <errno.h>
+#include <linux/vfio.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define PAGE 4096ULL
+
+struct ctx {
+	FILE *out;
+	const char *backend;	/* module expected to serve the container */
+	int group;		/* IOMMU group number of the edu device */
+	const char *device;	/* the edu device's PCI address */
+	const char *name;	/* current case */
+	char why[256];		/* first failed assertion of the case */
+};
+
+void record(struct ctx *t, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Keep the first failed assertion of a case as its reason (truncated). */
+void vt_fail(struct ctx *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define CHECK(t, cond, ...)						\
+	do {								\
+		if (!(cond))						\
+			vt_fail((t), __VA_ARGS__);			\
+	} while (0)
+
+/* ioctl() returning the result or -errno. */
+long xioctl(int fd, unsigned long req, void *arg);
+long module_refcnt(const char *module);
+extern const char *const vt_backends[2];
+
+/* A container with the edu group attached and an IOMMU type set. */
+struct vt_cont {
+	int c, g;
+};
+
+int vt_open(struct ctx *t, struct vt_cont *vc, unsigned long type);
+void vt_close(struct vt_cont *vc);
+
+/* VFIO_IOMMU_MAP_DMA / UNMAP_DMA with everything spelled out. */
+long vt_map(int c, uint64_t iova, uint64_t size, uint64_t vaddr, uint32_t flags);
+long vt_unmap(int c, uint64_t iova, uint64_t size, uint32_t flags, uint64_t *unmapped);
+
+/* The valid IOVA ranges from GET_INFO's IOVA_RANGE capability. */
+struct vt_ranges {
+	unsigned int nr;
+	struct vfio_iova_range r[16];
+};
+
+int vt_get_ranges(int c, struct vt_ranges *out);
+uint64_t vt_pgsizes(int c);
+
+/* Anonymous, pre-faulted memory for DMA. */
+void *vt_buffer(size_t size);
+long vt_vmlck_kb(void);
+
+/* Write a value to a backend module parameter; returns the old value. */
+long vt_set_param(const char *module, const char *param, long value);
+
+/* Cases, one function each, in the files cases_*.c (table in vfio-tests.c). */
+void case_set_iommu_type1v2(struct ctx *t);
+void case_set_iommu_type1(struct ctx *t);
+void case_extensions(struct ctx *t);
+void case_get_info(struct ctx *t);
+void case_map_args(struct ctx *t);
+void case_map_ranges(struct ctx *t);
+void case_unmap_v2(struct ctx *t);
+void case_unmap_v1(struct ctx *t);
+void case_unmap_all(struct ctx *t);
+void case_top_of_space(struct ctx *t);
+void case_dma_entry_limit(struct ctx *t);
+void case_memlock(struct ctx *t);
+void case_edu_dma(struct ctx *t);
+void case_ours_introspection(struct ctx *t);
+
+#endif /* VT_H */

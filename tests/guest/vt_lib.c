@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/* vfio-tests: helpers shared by the cases. */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vt.h"
+
+const char *const vt_backends[2] = { "vfio_iommu_type1", "vfio_iommu_iova" };
+
+void record(struct ctx *t, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(t->out, "obs %s %s ", t->name, key);
+	va_start(ap, fmt);
+	vfprintf(t->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', t->out);
+}
+
+void vt_fail(struct ctx *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (t->why[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(t->why, sizeof(t->why), fmt, ap);
+	va_end(ap);
+	/* The reason goes on one line of the result file. */
+	for (char *p = t->why; *p; p++)
+		if (*p == '\n')
+			*p = '|';
+}
+
+long xioctl(int fd, unsigned long req, void *arg)
+{
+	long r = ioctl(fd, req, arg);
+
+	return r < 0 ? -errno : r;
+}
+
+long module_refcnt(const char *module)
+{
+	char path[128];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/refcnt", module);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;	/* not loaded */
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+int vt_open(struct ctx *t, struct vt_cont *vc, unsigned long type)
+{
+	char path[64];
+	long r;
+
+	vc->g = -1;
+	vc->c = open("/dev/vfio/vfio", O_RDWR);
+	CHECK(t, vc->c >= 0, "open /dev/vfio/vfio: %s", strerror(errno));
+	if (vc->c < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/dev/vfio/%d", t->group);
+	vc->g = open(path, O_RDWR);
+	CHECK(t, vc->g >= 0, "open %s: %s", path, strerror(errno));
+	if (vc->g < 0)
+		goto fail;
+	r = xioctl(vc->g, VFIO_GROUP_SET_CONTAINER, &vc->c);
+	CHECK(t, r == 0, "VFIO_GROUP_SET_CONTAINER: %s", strerror(-r));
+	if (r)
+		goto fail;
+	r = xioctl(vc->c, VFIO_SET_IOMMU, (void *)type);
+	CHECK(t, r == 0, "VFIO_SET_IOMMU(%lu): %s", type, strerror(-r));
+	if (r)
+		goto fail;
+	return 0;
+fail:
+	vt_close(vc);
+	return -1;
+}
+
+void vt_close(struct vt_cont *vc)
+{
+	if (vc->g >= 0)
+		close(vc->g);
+	if (vc->c >= 0)
+		close(vc->c);
+	vc->g = -1;
+	vc->c = -1;
+}
+
+long vt_map(int c, uint64_t iova, uint64_t size, uint64_t vaddr, uint32_t flags)
+{
+	struct vfio_iommu_type1_dma_map m = {
+		.argsz = sizeof(m), .flags = flags, .vaddr = vaddr,
+		.iova = iova, .size = size,
+	};
+
+	return xioctl(c, VFIO_IOMMU_MAP_DMA, &m);
+}
+
+long vt_unmap(int c, uint64_t iova, uint64_t size, uint32_t flags, uint64_t *unmapped)
+{
+	struct vfio_iommu_type1_dma_unmap u = {
+		.argsz = sizeof(u), .flags = flags, .iova = iova, .size = size,
+	};
+	long r = xioctl(c, VFIO_IOMMU_UNMAP_DMA, &u);
+
+	if (unmapped)
+		*unmapped = u.size;
+	return r;
+}
+
+/* GET_INFO into a buffer of the size the backend asks for. */
+static struct vfio_iommu_type1_info *get_info(int c)
+{
+	struct vfio_iommu_type1_info probe = { .argsz = sizeof(probe) }, *info;
+
+	if (xioctl(c, VFIO_IOMMU_GET_INFO, &probe) < 0 || probe.argsz < sizeof(probe))
+		return NULL;
+	info = calloc(1, probe.argsz);
+	if (!info)
+		return NULL;
+	info->argsz = probe.argsz;
+	if (xioctl(c, VFIO_IOMMU_GET_INFO, info) < 0) {
+		free(info);
+		return NULL;
+	}
+	return info;
+}
+
+uint64_t vt_pgsizes(int c)
+{
+	struct vfio_iommu_type1_info info = { .argsz = sizeof(info) };
+
+	return xioctl(c, VFIO_IOMMU_GET_INFO, &info) < 0 ? 0 : info.iova_pgsizes;
+}
+
+int vt_get_ranges(int c, struct vt_ranges *out)
+{
+	struct vfio_iommu_type1_info *info = get_info(c);
+	struct vfio_info_cap_header *h;
+	uint32_t off;
+
+	out->nr = 0;
+	if (!info)
+		return -1;
+	off = (info->flags & VFIO_IOMMU_INFO_CAPS) ? info->cap_offset : 0;
+	while (off && off + sizeof(*h) <= info->argsz) {
+		h = (void *)((char *)info + off);
+		if (h->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
+			struct vfio_iommu_type1_info_cap_iova_range *cap = (void *)h;
+			unsigned int i;
+
+			for (i = 0; i < cap->nr_iovas && i < ARRAY_SIZE(out->r); i++)
+				out->r[i] = cap->iova_ranges[i];
+			out->nr = i;
+			break;
+		}
+		off = h->next;
+	}
+	free(info);
+	return 0;
+}
+
+void *vt_buffer(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+long vt_vmlck_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+long vt_set_param(const char *module, const char *param, long value)
+{
+	char path[160];
+	long old = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", module, param);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &old) != 1)
+		old = -1;
+	fclose(f);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%ld\n", value);
+	if (fclose(f))
+		return -1;
+	return old;
+}
