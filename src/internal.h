@@ -37,6 +37,8 @@
 extern bool vfio_iova_allow_unsafe_interrupts;
 extern bool vfio_iova_disable_hugepages;
 extern unsigned int vfio_iova_dma_entry_limit;
+extern bool vfio_iova_serve_type1;
+extern bool vfio_iova_serve_type1v2;
 
 /* One reserved region of a group, as the IOMMU core reported it. */
 struct vfio_iova_resv {

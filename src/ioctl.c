@@ -17,12 +17,20 @@
 #define VFIO_IOVA_DIRTY_BITMAP_SIZE_MAX \
 	(ALIGN((u64)INT_MAX, BITS_PER_TYPE(u64)) / BITS_PER_BYTE)
 
+/*
+ * With @c NULL the vfio core asks which backend serves a new container of
+ * type @ext: the first registered backend answering > 0 gets it, so a type
+ * we are told not to serve is left to the next one (the stock backend, if
+ * it is loaded).
+ */
 static long vfio_iova_check_extension(struct vfio_iova_container *c, unsigned long ext)
 {
 	switch (ext) {
 	case VFIO_TYPE1_IOMMU:
+		return c || vfio_iova_serve_type1;
 	case VFIO_TYPE1v2_IOMMU:
 	case VFIO_TYPE1_NESTING_IOMMU:
+		return c || vfio_iova_serve_type1v2;
 	case VFIO_UNMAP_ALL:
 		return 1;
 	case VFIO_DMA_CC_IOMMU:

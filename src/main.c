@@ -29,6 +29,16 @@ module_param_named(dma_entry_limit, vfio_iova_dma_entry_limit, uint, 0644);
 MODULE_PARM_DESC(dma_entry_limit,
 		 "Maximum number of user DMA mappings per container (65535).");
 
+bool vfio_iova_serve_type1 = true;
+module_param_named(serve_type1, vfio_iova_serve_type1, bool, 0644);
+MODULE_PARM_DESC(serve_type1,
+		 "Serve new VFIO_TYPE1_IOMMU containers; N leaves them to another backend (Y).");
+
+bool vfio_iova_serve_type1v2 = true;
+module_param_named(serve_type1v2, vfio_iova_serve_type1v2, bool, 0644);
+MODULE_PARM_DESC(serve_type1v2,
+		 "Serve new VFIO_TYPE1v2_IOMMU (and nesting) containers; N leaves them to another backend (Y).");
+
 /* Protects vfio_iova_containers and vfio_iova_next_id. */
 DEFINE_MUTEX(vfio_iova_list_lock);
 LIST_HEAD(vfio_iova_containers);

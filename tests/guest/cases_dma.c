@@ -9,6 +9,7 @@
  * edu aborts on a transfer that ends exactly at the end of its buffer (an
  * off-by-one in its range check), so transfers are half a page.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -59,17 +60,60 @@ static int all_zero(const unsigned char *p, size_t n)
 	return 1;
 }
 
-void case_edu_dma(struct ctx *t)
+/* An edu device of the container, bus mastering on, BAR0 mapped. */
+struct edu {
+	int fd;
+	volatile char *bar;
+	size_t bar_size;
+};
+
+static int edu_open(struct ctx *t, int group_fd, const char *bdf, struct edu *e)
 {
 	struct vfio_region_info bar0 = { .argsz = sizeof(bar0),
 					 .index = VFIO_PCI_BAR0_REGION_INDEX };
 	struct vfio_region_info cfg = { .argsz = sizeof(cfg),
 					.index = VFIO_PCI_CONFIG_REGION_INDEX };
-	unsigned char *src, *dst;
-	volatile char *bar = MAP_FAILED;
-	struct vt_cont vc;
 	unsigned short cmd;
-	int dev = -1;
+
+	e->bar = MAP_FAILED;
+	e->fd = xioctl(group_fd, VFIO_GROUP_GET_DEVICE_FD, (void *)bdf);
+	CHECK(t, e->fd >= 0, "VFIO_GROUP_GET_DEVICE_FD(%s): %d", bdf, e->fd);
+	if (e->fd < 0)
+		return -1;
+	CHECK(t, !xioctl(e->fd, VFIO_DEVICE_GET_REGION_INFO, &cfg) &&
+	      !xioctl(e->fd, VFIO_DEVICE_GET_REGION_INFO, &bar0), "region info");
+	/* Bus mastering on, or the device's DMA goes nowhere. */
+	if (pread(e->fd, &cmd, 2, cfg.offset + 4) == 2) {
+		cmd |= 4;
+		CHECK(t, pwrite(e->fd, &cmd, 2, cfg.offset + 4) == 2, "enable bus master");
+	}
+	e->bar_size = bar0.size;
+	e->bar = mmap(NULL, bar0.size, PROT_READ | PROT_WRITE, MAP_SHARED, e->fd, bar0.offset);
+	CHECK(t, e->bar != MAP_FAILED, "mmap BAR0 of %s", bdf);
+	return e->bar == MAP_FAILED ? -1 : 0;
+}
+
+static void edu_close(struct edu *e)
+{
+	if (e->bar != MAP_FAILED)
+		munmap((void *)e->bar, e->bar_size);
+	if (e->fd >= 0)
+		close(e->fd);
+	e->fd = -1;
+	e->bar = MAP_FAILED;
+}
+
+/* Copy half a page from IOVA @from to IOVA @to through the device. */
+static int edu_copy(struct edu *e, uint64_t from, uint64_t to)
+{
+	return edu_dma(e->bar, from, EDU_BUF, 0) || edu_dma(e->bar, EDU_BUF, to, EDU_CMD_TO_RAM);
+}
+
+void case_edu_dma(struct ctx *t)
+{
+	struct edu e = { -1, MAP_FAILED, 0 };
+	unsigned char *src, *dst;
+	struct vt_cont vc;
 	size_t i;
 	long r;
 
@@ -77,20 +121,7 @@ void case_edu_dma(struct ctx *t)
 	dst = vt_buffer(PAGE);
 	if (!src || !dst || vt_open(t, &vc, VFIO_TYPE1v2_IOMMU))
 		return;
-	dev = xioctl(vc.g, VFIO_GROUP_GET_DEVICE_FD, (void *)t->device);
-	CHECK(t, dev >= 0, "VFIO_GROUP_GET_DEVICE_FD(%s): %d", t->device, dev);
-	if (dev < 0)
-		goto out;
-	CHECK(t, !xioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &cfg) &&
-	      !xioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &bar0), "region info");
-	/* Bus mastering on, or the device's DMA goes nowhere. */
-	if (pread(dev, &cmd, 2, cfg.offset + 4) == 2) {
-		cmd |= 4;
-		CHECK(t, pwrite(dev, &cmd, 2, cfg.offset + 4) == 2, "enable bus master");
-	}
-	bar = mmap(NULL, bar0.size, PROT_READ | PROT_WRITE, MAP_SHARED, dev, bar0.offset);
-	CHECK(t, bar != MAP_FAILED, "mmap BAR0");
-	if (bar == MAP_FAILED)
+	if (edu_open(t, vc.g, t->device, &e))
 		goto out;
 
 	for (i = 0; i < PAGE; i++)
@@ -102,7 +133,7 @@ void case_edu_dma(struct ctx *t)
 	record(t, "map_dst", "%ld", r);
 
 	/* memory -> device -> memory through two IOVAs */
-	r = edu_dma(bar, IOVA_SRC, EDU_BUF, 0) || edu_dma(bar, EDU_BUF, IOVA_DST, EDU_CMD_TO_RAM);
+	r = edu_copy(&e, IOVA_SRC, IOVA_DST);
 	record(t, "transfers", "%ld", r);
 	r = !memcmp(src, dst, XFER) && all_zero(dst + XFER, PAGE - XFER);
 	record(t, "data_arrived", "%ld", r);
@@ -111,7 +142,7 @@ void case_edu_dma(struct ctx *t)
 	/* After unmap, the device's write must fault, not land. */
 	record(t, "unmap_dst", "%ld", vt_unmap(vc.c, IOVA_DST, PAGE, 0, NULL));
 	memset(dst, 0, PAGE);
-	edu_dma(bar, EDU_BUF, IOVA_DST, EDU_CMD_TO_RAM);
+	edu_dma(e.bar, EDU_BUF, IOVA_DST, EDU_CMD_TO_RAM);
 	r = all_zero(dst, PAGE);
 	record(t, "unmapped_write_blocked", "%ld", r);
 	CHECK(t, r, "DMA to an unmapped IOVA reached memory");
@@ -119,16 +150,113 @@ void case_edu_dma(struct ctx *t)
 	/* A read-only mapping takes no device write either. */
 	record(t, "map_ro", "%ld", vt_map(vc.c, IOVA_RO, PAGE, (uintptr_t)dst,
 					  VFIO_DMA_MAP_FLAG_READ));
-	edu_dma(bar, EDU_BUF, IOVA_RO, EDU_CMD_TO_RAM);
+	edu_dma(e.bar, EDU_BUF, IOVA_RO, EDU_CMD_TO_RAM);
 	r = all_zero(dst, PAGE);
 	record(t, "readonly_write_blocked", "%ld", r);
 	CHECK(t, r, "DMA wrote through a read-only mapping");
 out:
-	if (bar != MAP_FAILED)
-		munmap((void *)bar, bar0.size);
-	if (dev >= 0)
-		close(dev);
+	edu_close(&e);
 	vt_close(&vc);
 	munmap(src, PAGE);
 	munmap(dst, PAGE);
+}
+
+/*
+ * Two groups in one container: the second one's domain gets the existing
+ * mappings (replay, or reuse of the first domain), both devices DMA through
+ * the same IOVAs, and detaching one leaves the other working.
+ */
+void case_two_groups(struct ctx *t)
+{
+	struct vfio_group_status st = { .argsz = sizeof(st) };
+	struct vt_ranges before, after;
+	struct edu a = { -1, MAP_FAILED, 0 }, b = { -1, MAP_FAILED, 0 };
+	unsigned char *src, *dst;
+	struct vt_cont vc;
+	char path[64];
+	int g2 = -1;
+	size_t i;
+	long r;
+
+	CHECK(t, t->group2 >= 0 && t->device2, "this scenario needs a second edu device");
+	src = vt_buffer(PAGE);
+	dst = vt_buffer(PAGE);
+	if (t->group2 < 0 || !src || !dst || vt_open(t, &vc, VFIO_TYPE1v2_IOMMU))
+		return;
+	for (i = 0; i < PAGE; i++)
+		src[i] = (unsigned char)(i * 13 + 5);
+	record(t, "map_src", "%ld", vt_map(vc.c, IOVA_SRC, PAGE, (uintptr_t)src,
+					   VFIO_DMA_MAP_FLAG_READ));
+	record(t, "map_dst", "%ld", vt_map(vc.c, IOVA_DST, PAGE, (uintptr_t)dst,
+					   VFIO_DMA_MAP_FLAG_WRITE));
+	vt_get_ranges(vc.c, &before);
+
+	snprintf(path, sizeof(path), "/dev/vfio/%d", t->group2);
+	g2 = open(path, O_RDWR);
+	CHECK(t, g2 >= 0, "open %s", path);
+	if (g2 < 0)
+		goto out;
+	r = xioctl(g2, VFIO_GROUP_GET_STATUS, &st);
+	r = r ?: xioctl(g2, VFIO_GROUP_SET_CONTAINER, &vc.c);
+	record(t, "attach_second", "%ld", r);
+	CHECK(t, r == 0, "attaching the second group: %ld", r);
+	vt_get_ranges(vc.c, &after);
+	record(t, "ranges_same", "%d", before.nr == after.nr &&
+	       !memcmp(before.r, after.r, before.nr * sizeof(before.r[0])));
+	if (edu_open(t, vc.g, t->device, &a) || edu_open(t, g2, t->device2, &b))
+		goto out;
+
+	memset(dst, 0, PAGE);
+	r = !edu_copy(&b, IOVA_SRC, IOVA_DST) && !memcmp(src, dst, XFER);
+	record(t, "second_device_dma", "%ld", r);
+	CHECK(t, r, "the second group's device cannot DMA through the existing mappings");
+	memset(dst, 0, PAGE);
+	r = !edu_copy(&a, IOVA_SRC, IOVA_DST) && !memcmp(src, dst, XFER);
+	record(t, "first_device_dma", "%ld", r);
+	CHECK(t, r, "the first group's device lost its mappings");
+
+	edu_close(&b);
+	record(t, "detach_second", "%ld", xioctl(g2, VFIO_GROUP_UNSET_CONTAINER, NULL));
+	vt_get_ranges(vc.c, &after);
+	record(t, "ranges_after_detach", "%d", before.nr == after.nr &&
+	       !memcmp(before.r, after.r, before.nr * sizeof(before.r[0])));
+	memset(dst, 0, PAGE);
+	r = !edu_copy(&a, IOVA_SRC, IOVA_DST) && !memcmp(src, dst, XFER);
+	record(t, "first_device_after_detach", "%ld", r);
+	CHECK(t, r, "the first group's device lost its mappings when the second left");
+	record(t, "map_after_detach", "%ld", vt_map(vc.c, IOVA_RO, PAGE, (uintptr_t)dst,
+						    VFIO_DMA_MAP_FLAG_READ));
+out:
+	edu_close(&a);
+	edu_close(&b);
+	if (g2 >= 0)
+		close(g2);
+	vt_close(&vc);
+	munmap(src, PAGE);
+	munmap(dst, PAGE);
+}
+
+/* Without allow_unsafe_interrupts, a group without MSI isolation is refused. */
+void case_unsafe_interrupts(struct ctx *t)
+{
+	struct vt_cont vc;
+	long old, r;
+
+	old = vt_set_param(t->backend, "allow_unsafe_interrupts", 0);
+	CHECK(t, old >= 0, "cannot set %s.allow_unsafe_interrupts", t->backend);
+	if (old < 0)
+		return;
+	r = vt_open(t, &vc, VFIO_TYPE1v2_IOMMU) ? -1 : 0;
+	if (r)
+		t->why[0] = 0;	/* a refusal is an answer here, not a failure */
+	else
+		vt_close(&vc);
+	record(t, "set_iommu_without_unsafe", "%ld", r);
+	vt_set_param(t->backend, "allow_unsafe_interrupts", 1);
+	r = vt_open(t, &vc, VFIO_TYPE1v2_IOMMU);
+	record(t, "set_iommu_with_unsafe", "%ld", r);
+	CHECK(t, r == 0, "allow_unsafe_interrupts=1 must allow the group");
+	if (!r)
+		vt_close(&vc);
+	vt_set_param(t->backend, "allow_unsafe_interrupts", old);
 }

@@ -124,3 +124,53 @@ void case_ours_introspection(struct ctx *t)
 out:
 	vt_close(&vc);
 }
+
+/* The backend whose module reference count VFIO_SET_IOMMU(@type) raised. */
+static const char *who_serves(struct ctx *t, unsigned long type)
+{
+	const char *who = "none";
+	struct vt_cont vc;
+	long before[2];
+	int i;
+
+	for (i = 0; i < 2; i++)
+		before[i] = module_refcnt(vt_backends[i]);
+	if (vt_open(t, &vc, type))
+		return "refused";
+	for (i = 0; i < 2; i++)
+		if (module_refcnt(vt_backends[i]) == before[i] + 1)
+			who = vt_backends[i];
+	vt_close(&vc);
+	return who;
+}
+
+/*
+ * Both backends loaded, the stock one first (so ours is asked first):
+ * ours serves both types, unless told to leave one to the stock backend.
+ */
+void case_coexist_selection(struct ctx *t)
+{
+	static const char *const iova = "vfio_iommu_iova", *const stock = "vfio_iommu_type1";
+	const char *v1, *v2;
+
+	CHECK(t, module_refcnt(stock) >= 0 && module_refcnt(iova) >= 0,
+	      "both backends must be loaded");
+	v1 = who_serves(t, VFIO_TYPE1_IOMMU);
+	v2 = who_serves(t, VFIO_TYPE1v2_IOMMU);
+	CHECK(t, !strcmp(v1, iova) && !strcmp(v2, iova),
+	      "default: type1 -> %s, type1v2 -> %s", v1, v2);
+
+	vt_set_param(iova, "serve_type1", 0);
+	v1 = who_serves(t, VFIO_TYPE1_IOMMU);
+	v2 = who_serves(t, VFIO_TYPE1v2_IOMMU);
+	CHECK(t, !strcmp(v1, stock) && !strcmp(v2, iova),
+	      "serve_type1=N: type1 -> %s, type1v2 -> %s", v1, v2);
+
+	vt_set_param(iova, "serve_type1", 1);
+	vt_set_param(iova, "serve_type1v2", 0);
+	v1 = who_serves(t, VFIO_TYPE1_IOMMU);
+	v2 = who_serves(t, VFIO_TYPE1v2_IOMMU);
+	CHECK(t, !strcmp(v1, iova) && !strcmp(v2, stock),
+	      "serve_type1v2=N: type1 -> %s, type1v2 -> %s", v1, v2);
+	vt_set_param(iova, "serve_type1v2", 1);
+}

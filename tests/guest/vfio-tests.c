@@ -2,7 +2,8 @@
 /*
  * vfio-tests: the guest-side test program.
  *
- *   vfio-tests run --backend MODULE --group N --device BDF --out FILE
+ *   vfio-tests run --backend MODULE --group N --device BDF
+ *                  [--group2 N --device2 BDF] --out FILE
  *	Run every case against whichever backend is loaded now.  Each case
  *	records observations (ioctl results, errnos) and its own assertions.
  *	MODULE is the backend expected to answer VFIO_SET_IOMMU.
@@ -37,21 +38,34 @@ static const struct {
 	{ "dma-entry-limit", case_dma_entry_limit },
 	{ "memlock-unprivileged", case_memlock },
 	{ "edu-dma", case_edu_dma },
+	{ "two-groups", case_two_groups },
+	{ "unsafe-interrupts", case_unsafe_interrupts },
 	{ "ours-introspection", case_ours_introspection },
+	{ "coexist-selection", case_coexist_selection },
 };
 
 #define NCASES ARRAY_SIZE(cases)
 
-/* Cases that test what only our backend does: no differential. */
+/*
+ * Cases that test what only our backend does: no differential.  "coexist-"
+ * cases run in a phase of their own, with both backends loaded
+ * (VFIO_TESTS_PHASE=coexist), and only then.
+ */
+static int in_coexist_phase(const char *name)
+{
+	return !strncmp(name, "coexist-", 8);
+}
+
 static int ours_only(const char *name)
 {
-	return !strncmp(name, "ours-", 5);
+	return !strncmp(name, "ours-", 5) || in_coexist_phase(name);
 }
 
 static int cmd_run(int argc, char **argv)
 {
-	struct ctx t = { .group = -1 };
+	struct ctx t = { .group = -1, .group2 = -1 };
 	const char *out = NULL, *only = getenv("VFIO_TESTS_ONLY");
+	const char *phase = getenv("VFIO_TESTS_PHASE");
 	size_t i;
 
 	for (i = 2; i + 1 < (size_t)argc; i += 2) {
@@ -61,6 +75,10 @@ static int cmd_run(int argc, char **argv)
 			t.group = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--device"))
 			t.device = argv[i + 1];
+		else if (!strcmp(argv[i], "--group2"))
+			t.group2 = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--device2"))
+			t.device2 = argv[i + 1];
 		else if (!strcmp(argv[i], "--out"))
 			out = argv[i + 1];
 	}
@@ -78,6 +96,8 @@ static int cmd_run(int argc, char **argv)
 		if (only && strcmp(only, cases[i].name))
 			continue;
 		if (ours_only(cases[i].name) && strcmp(t.backend, "vfio_iommu_iova"))
+			continue;
+		if (in_coexist_phase(cases[i].name) != (phase && !strcmp(phase, "coexist")))
 			continue;
 		t.name = cases[i].name;
 		t.why[0] = 0;

@@ -24,6 +24,8 @@ struct ctx {
 	const char *backend;	/* module expected to serve the container */
 	int group;		/* IOMMU group number of the edu device */
 	const char *device;	/* the edu device's PCI address */
+	int group2;		/* a second edu device's group, or -1 */
+	const char *device2;
 	const char *name;	/* current case */
 	char why[256];		/* first failed assertion of the case */
 };
@@ -87,6 +89,9 @@ void case_top_of_space(struct ctx *t);
 void case_dma_entry_limit(struct ctx *t);
 void case_memlock(struct ctx *t);
 void case_edu_dma(struct ctx *t);
+void case_two_groups(struct ctx *t);
+void case_unsafe_interrupts(struct ctx *t);
 void case_ours_introspection(struct ctx *t);
+void case_coexist_selection(struct ctx *t);
 
 #endif /* VT_H */

@@ -197,19 +197,32 @@ long vt_vmlck_kb(void)
 	return kb;
 }
 
+/* Numbers, and bools as the kernel shows them (Y/N). */
+static long parse_param(const char *s)
+{
+	if (*s == 'Y')
+		return 1;
+	if (*s == 'N')
+		return 0;
+	return *s >= '0' && *s <= '9' ? strtol(s, NULL, 0) : -1;
+}
+
 long vt_set_param(const char *module, const char *param, long value)
 {
-	char path[160];
-	long old = -1;
+	char path[160], buf[32] = "";
+	long old;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", module, param);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
-	if (fscanf(f, "%ld", &old) != 1)
-		old = -1;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
 	fclose(f);
+	old = parse_param(buf);
+	if (old < 0)
+		return -1;	/* not understood: leave it alone */
 	f = fopen(path, "w");
 	if (!f)
 		return -1;

@@ -80,7 +80,7 @@ boot_scenario() {
 	cat "$base" "$out/scenario.cpio" >"$out/initramfs.cpio"
 	timeout --kill-after=10 "$tmo" qemu-system-x86_64 \
 		-M "$machine" -accel "$accel" -cpu max -m 1G -smp 1 \
-		-device "$iommu" -device edu \
+		-device "$iommu" -device edu -device edu \
 		-kernel "$root/boot/vmlinuz-$abi" -initrd "$out/initramfs.cpio" \
 		-append "console=ttyS0 panic=-1 quiet panic_on_warn=1 oops=panic $cmdline" \
 		-serial "file:$out/console.log" -serial "file:$out/results.tap" \
