@@ -241,8 +241,49 @@ out:
 }
 
 /*
- * Map every existing mapping into the new domain @d, reading the physical
- * pages from a domain that already has them.  On failure, @d is left
+ * The first IOMMU domain @d arrives in a container whose mappings were made
+ * without one (emulated groups only): pin them and map them into it.  @d is
+ * on the domain list already.  On failure nothing stays pinned or mapped.
+ */
+static int vfio_iova_pin_all(struct vfio_iova_container *c)
+{
+	struct rb_node *n;
+	int ret = 0;
+
+	for (n = rb_first(&c->dmas); n; n = rb_next(n)) {
+		struct vfio_iova_dma *dma = rb_entry(n, struct vfio_iova_dma, node);
+		u64 size = dma->size;
+
+		dma->size = 0;
+		ret = vfio_iova_pin_map(c, dma, size);
+		if (ret) {
+			vfio_iova_unmap_unpin(c, dma);
+			dma->size = size;
+			break;
+		}
+	}
+	if (ret)
+		while ((n = rb_prev(n)))
+			vfio_iova_unpin_keep(c, rb_entry(n, struct vfio_iova_dma, node));
+	return ret;
+}
+
+/*
+ * The last IOMMU domain goes while emulated groups stay: keep the
+ * mappings, as their users know them, but unmap and unpin them.
+ */
+void vfio_iova_unpin_all(struct vfio_iova_container *c)
+{
+	struct rb_node *n;
+
+	for (n = rb_first(&c->dmas); n; n = rb_next(n))
+		vfio_iova_unpin_keep(c, rb_entry(n, struct vfio_iova_dma, node));
+}
+
+/*
+ * Map every existing mapping into the new domain @d (not yet on the domain
+ * list), reading the physical pages from a domain that already has them,
+ * or pinning them if there was no domain so far.  On failure, @d is left
  * without any of them.
  */
 int vfio_iova_replay(struct vfio_iova_container *c, struct vfio_iova_domain *d)
@@ -254,8 +295,12 @@ int vfio_iova_replay(struct vfio_iova_container *c, struct vfio_iova_domain *d)
 	if (RB_EMPTY_ROOT(&c->dmas))
 		return 0;
 	from = list_first_entry_or_null(&c->domains, struct vfio_iova_domain, next);
-	if (!from)
-		return -EINVAL;	/* mappings made without a domain: not pinned */
+	if (!from) {
+		list_add(&d->next, &c->domains);
+		ret = vfio_iova_pin_all(c);
+		list_del(&d->next);
+		return ret;
+	}
 
 	for (n = rb_first(&c->dmas); n; n = rb_next(n)) {
 		struct vfio_iova_dma *dma = rb_entry(n, struct vfio_iova_dma, node);

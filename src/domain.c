@@ -422,9 +422,14 @@ void vfio_iova_detach_group(void *data, struct iommu_group *ig)
 	if (d) {
 		iommu_detach_group(d->domain, ig);
 		if (list_empty(&d->groups)) {
-			/* The last IOMMU-backed domain takes the mappings along. */
-			if (list_is_singular(&c->domains))
+			/*
+			 * The last IOMMU-backed domain takes the mappings along,
+			 * unless emulated groups still use them.
+			 */
+			if (list_is_singular(&c->domains) && list_empty(&c->emulated))
 				vfio_iova_remove_all(c);
+			else if (list_is_singular(&c->domains))
+				vfio_iova_unpin_all(c);
 			list_del(&d->next);
 			iommu_domain_free(d->domain);
 			kfree(d);

@@ -129,12 +129,14 @@ int vfio_iova_do_map(struct vfio_iova_container *c, u64 iova, u64 size,
 int vfio_iova_do_unmap(struct vfio_iova_container *c, u64 iova, u64 size,
 		       bool all, u64 *unmapped);
 void vfio_iova_remove_all(struct vfio_iova_container *c);
+void vfio_iova_unpin_all(struct vfio_iova_container *c);
 int vfio_iova_replay(struct vfio_iova_container *c, struct vfio_iova_domain *d);
 u64 vfio_iova_pinned_pages(struct vfio_iova_container *c);
 
 /* pin.c */
 long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma, u64 size);
 void vfio_iova_unmap_unpin(struct vfio_iova_container *c, struct vfio_iova_dma *dma);
+void vfio_iova_unpin_keep(struct vfio_iova_container *c, struct vfio_iova_dma *dma);
 
 /* domain.c */
 int vfio_iova_attach_group(void *data, struct iommu_group *group,

@@ -46,8 +46,11 @@ static int vfio_iova_caps_ranges(struct vfio_iova_container *c, struct vfio_info
 	struct vfio_info_cap_header *header;
 	u32 i;
 
-	/* No IOMMU domain, no restriction and no capability (as stock). */
-	if (!vfio_iova_has_domain(c) || !c->valid.nr)
+	/*
+	 * No capability before the first IOMMU domain (no restriction); after
+	 * the last one left, the ranges are [0, U64_MAX] (as stock).
+	 */
+	if (!c->valid.nr)
 		return 0;
 	header = vfio_info_cap_add(caps, struct_size(cap, iova_ranges, c->valid.nr),
 				   VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, 1);

@@ -271,3 +271,12 @@ out:
 		dma->locked = 0;
 	dma->iommu_mapped = false;
 }
+
+/* Unmap and unpin @dma but keep it, whole, for when a domain comes back. */
+void vfio_iova_unpin_keep(struct vfio_iova_container *c, struct vfio_iova_dma *dma)
+{
+	u64 size = dma->size;
+
+	vfio_iova_unmap_unpin(c, dma);
+	dma->size = size;
+}

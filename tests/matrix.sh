@@ -17,8 +17,10 @@ for line in $(kernel_lines); do
 	rm -rf "$out"
 	mkdir -p "$out"
 	cp -r "$TOP/Kbuild" "$TOP/Makefile" "$TOP/src" "$TOP/include" "$out/"
+	mkdir -p "$out/tests"
+	cp -r "$TOP/tests/mdev" "$out/tests/"
 	rm -rf "$out/include/generated"
-	if ! make -C "$out" KVER="$abi" KROOT="$root" W=1 C=2 >"$log" 2>&1; then
+	if ! make -C "$out" KVER="$abi" KROOT="$root" W=1 C=2 VFIO_IOVA_TESTS=1 >"$log" 2>&1; then
 		echo "not ok $n - build $line ($abi)"
 		sed 's/^/#   /' "$log" | tail -n 30
 		failed=$((failed + 1))

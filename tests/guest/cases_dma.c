@@ -260,3 +260,127 @@ void case_unsafe_interrupts(struct ctx *t)
 		vt_close(&vc);
 	vt_set_param(t->backend, "allow_unsafe_interrupts", old);
 }
+
+#define MSI_REGION "overlaps its reserved region [0xfee00000-0xfeefffff] (msi)"
+
+static int open_group_fd(struct ctx *t, int group)
+{
+	char path[64];
+	int g;
+
+	snprintf(path, sizeof(path), "/dev/vfio/%d", group);
+	g = open(path, O_RDWR);
+	CHECK(t, g >= 0, "open %s", path);
+	return g;
+}
+
+/*
+ * A container whose only group is emulated (the test mdev) has no IOVA
+ * restriction.  Mappings there that a real group's IOMMU reserves or
+ * cannot reach make that group's attach fail, leaving the container as it
+ * was; valid ones are pinned and mapped into the new domain (the device
+ * DMAs through them); detaching the real group widens the ranges again.
+ */
+void case_attach_conflict(struct ctx *t)
+{
+	char before[1024], after[1024], buf[1024];
+	unsigned char *src, *dst;
+	struct edu e = { -1, MAP_FAILED, 0 };
+	struct vt_ranges vr;
+	uint64_t unmapped;
+	struct vt_cont vc;
+	int g = -1;
+	long r;
+
+	CHECK(t, t->mdev_group >= 0, "this scenario needs the test mdev");
+	src = vt_buffer(PAGE);
+	dst = vt_buffer(PAGE);
+	if (t->mdev_group < 0 || !src || !dst ||
+	    vt_open_group(t, &vc, t->mdev_group, VFIO_TYPE1v2_IOMMU))
+		return;
+	memset(src, 0x5a, PAGE);
+	vt_get_ranges(vc.c, &vr);
+	record(t, "mdev_only_ranges", "%u", vr.nr);
+	r = vt_map(vc.c, 0xfee00000, PAGE, (uintptr_t)src, VFIO_DMA_MAP_FLAG_READ);
+	record(t, "map_msi_window", "%ld", r);
+	CHECK(t, r == 0, "an emulated-only container must not restrict IOVAs: %ld", r);
+	record(t, "map_src", "%ld", vt_map(vc.c, IOVA_SRC, PAGE, (uintptr_t)src,
+					   VFIO_DMA_MAP_FLAG_READ));
+	record(t, "map_dst", "%ld", vt_map(vc.c, IOVA_DST, PAGE, (uintptr_t)dst,
+					   VFIO_DMA_MAP_FLAG_WRITE));
+	vt_info_hex(vc.c, before, sizeof(before));
+
+	/* The edu group reserves the MSI window: refused, nothing changes. */
+	g = open_group_fd(t, t->group);
+	if (g < 0)
+		goto out;
+	r = xioctl(g, VFIO_GROUP_SET_CONTAINER, &vc.c);
+	record(t, "attach_over_msi_mapping", "%ld", r);
+	CHECK(t, r == -EINVAL, "attach over a mapping in the MSI window: %ld", r);
+	vt_info_hex(vc.c, after, sizeof(after));
+	record(t, "info_unchanged", "%d", !strcmp(before, after));
+	CHECK(t, !strcmp(before, after), "a refused attach changed GET_INFO");
+	/* Ours also says why, in debugfs (and in the kernel log). */
+	if (!strcmp(t->backend, "vfio_iommu_iova")) {
+		FILE *f = popen("cat /sys/kernel/debug/vfio-iommu-iova/*/stats", "r");
+		size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+		buf[n] = 0;
+		if (f)
+			pclose(f);
+		CHECK(t, strstr(buf, "refused_attaches: 1") &&
+		      strstr(buf, MSI_REGION),
+		      "debugfs stats do not say why: %s", buf);
+		snprintf(buf, sizeof(buf),
+			 "attach of group %d refused: mapping [0xfee00000-0xfee00fff]", t->group);
+		CHECK(t, vt_klog_has(buf, MSI_REGION),
+		      "no kernel log line names the group, the mapping and the region");
+	}
+	unmapped = 0;
+	r = vt_unmap(vc.c, 0xfee00000, PAGE, 0, &unmapped);
+	record(t, "msi_mapping_kept", "%ld %#llx", r, (unsigned long long)unmapped);
+
+	/* Beyond a 39-bit aperture: refused where the IOMMU cannot reach it. */
+	r = vt_map(vc.c, 1ULL << 40, PAGE, (uintptr_t)src, VFIO_DMA_MAP_FLAG_READ);
+	record(t, "map_above_39bit", "%ld", r);
+	r = xioctl(g, VFIO_GROUP_SET_CONTAINER, &vc.c);
+	record(t, "attach_over_high_mapping", "%ld", r);
+	if (!r)
+		xioctl(g, VFIO_GROUP_UNSET_CONTAINER, NULL);
+	vt_unmap(vc.c, 1ULL << 40, PAGE, 0, NULL);
+
+	/* Only valid mappings left: attached, and they are really mapped. */
+	r = xioctl(g, VFIO_GROUP_SET_CONTAINER, &vc.c);
+	record(t, "attach_valid", "%ld", r);
+	CHECK(t, r == 0, "attach over valid mappings: %ld", r);
+	vt_get_ranges(vc.c, &vr);
+	record(t, "ranges_with_edu", "%u", vr.nr);
+	if (r || edu_open(t, g, t->device, &e))
+		goto out;
+	memset(dst, 0, PAGE);
+	r = !edu_copy(&e, IOVA_SRC, IOVA_DST) && !memcmp(src, dst, XFER);
+	record(t, "dma_through_replayed", "%ld", r);
+	CHECK(t, r, "mappings made before the attach are not usable by the device");
+	edu_close(&e);
+
+	/* Detach: unrestricted again, the mappings stay. */
+	record(t, "detach", "%ld", xioctl(g, VFIO_GROUP_UNSET_CONTAINER, NULL));
+	vt_get_ranges(vc.c, &vr);
+	record(t, "ranges_after_detach", "%u", vr.nr);
+	/* Unrestricted: no capability, or (as stock says it) all of it. */
+	CHECK(t, vr.nr == 0 || (vr.nr == 1 && vr.r[0].start == 0 && vr.r[0].end == UINT64_MAX),
+	      "ranges did not widen after the detach");
+	r = vt_map(vc.c, 0xfee00000, PAGE, (uintptr_t)src, VFIO_DMA_MAP_FLAG_READ);
+	record(t, "map_msi_after_detach", "%ld", r);
+	CHECK(t, r == 0, "the MSI window is still refused after the detach: %ld", r);
+	unmapped = 0;
+	r = vt_unmap(vc.c, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &unmapped);
+	record(t, "unmap_all", "%ld %#llx", r, (unsigned long long)unmapped);
+out:
+	edu_close(&e);
+	if (g >= 0)
+		close(g);
+	vt_close(&vc);
+	munmap(src, PAGE);
+	munmap(dst, PAGE);
+}

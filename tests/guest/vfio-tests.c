@@ -3,7 +3,7 @@
  * vfio-tests: the guest-side test program.
  *
  *   vfio-tests run --backend MODULE --group N --device BDF
- *                  [--group2 N --device2 BDF] --out FILE
+ *                  [--group2 N --device2 BDF] [--mdev-group N] --out FILE
  *	Run every case against whichever backend is loaded now.  Each case
  *	records observations (ioctl results, errnos) and its own assertions.
  *	MODULE is the backend expected to answer VFIO_SET_IOMMU.
@@ -40,6 +40,7 @@ static const struct {
 	{ "edu-dma", case_edu_dma },
 	{ "two-groups", case_two_groups },
 	{ "unsafe-interrupts", case_unsafe_interrupts },
+	{ "attach-conflict", case_attach_conflict },
 	{ "ours-introspection", case_ours_introspection },
 	{ "coexist-selection", case_coexist_selection },
 };
@@ -63,7 +64,7 @@ static int ours_only(const char *name)
 
 static int cmd_run(int argc, char **argv)
 {
-	struct ctx t = { .group = -1, .group2 = -1 };
+	struct ctx t = { .group = -1, .group2 = -1, .mdev_group = -1 };
 	const char *out = NULL, *only = getenv("VFIO_TESTS_ONLY");
 	const char *phase = getenv("VFIO_TESTS_PHASE");
 	size_t i;
@@ -79,6 +80,8 @@ static int cmd_run(int argc, char **argv)
 			t.group2 = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--device2"))
 			t.device2 = argv[i + 1];
+		else if (!strcmp(argv[i], "--mdev-group"))
+			t.mdev_group = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--out"))
 			out = argv[i + 1];
 	}

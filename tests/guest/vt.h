@@ -26,6 +26,7 @@ struct ctx {
 	const char *device;	/* the edu device's PCI address */
 	int group2;		/* a second edu device's group, or -1 */
 	const char *device2;
+	int mdev_group;		/* the test mdev's emulated group, or -1 */
 	const char *name;	/* current case */
 	char why[256];		/* first failed assertion of the case */
 };
@@ -53,6 +54,7 @@ struct vt_cont {
 };
 
 int vt_open(struct ctx *t, struct vt_cont *vc, unsigned long type);
+int vt_open_group(struct ctx *t, struct vt_cont *vc, int group, unsigned long type);
 void vt_close(struct vt_cont *vc);
 
 /* VFIO_IOMMU_MAP_DMA / UNMAP_DMA with everything spelled out. */
@@ -67,6 +69,11 @@ struct vt_ranges {
 
 int vt_get_ranges(int c, struct vt_ranges *out);
 uint64_t vt_pgsizes(int c);
+/* The whole GET_INFO reply in hex (argsz negotiated). */
+int vt_info_hex(int c, char *hex, size_t len);
+
+/* Is there a kernel log line containing both @a and @b? */
+int vt_klog_has(const char *a, const char *b);
 
 /* Anonymous, pre-faulted memory for DMA. */
 void *vt_buffer(size_t size);
@@ -91,6 +98,7 @@ void case_memlock(struct ctx *t);
 void case_edu_dma(struct ctx *t);
 void case_two_groups(struct ctx *t);
 void case_unsafe_interrupts(struct ctx *t);
+void case_attach_conflict(struct ctx *t);
 void case_ours_introspection(struct ctx *t);
 void case_coexist_selection(struct ctx *t);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -63,6 +64,11 @@ long module_refcnt(const char *module)
 
 int vt_open(struct ctx *t, struct vt_cont *vc, unsigned long type)
 {
+	return vt_open_group(t, vc, t->group, type);
+}
+
+int vt_open_group(struct ctx *t, struct vt_cont *vc, int group, unsigned long type)
+{
 	char path[64];
 	long r;
 
@@ -71,7 +77,7 @@ int vt_open(struct ctx *t, struct vt_cont *vc, unsigned long type)
 	CHECK(t, vc->c >= 0, "open /dev/vfio/vfio: %s", strerror(errno));
 	if (vc->c < 0)
 		return -1;
-	snprintf(path, sizeof(path), "/dev/vfio/%d", t->group);
+	snprintf(path, sizeof(path), "/dev/vfio/%d", group);
 	vc->g = open(path, O_RDWR);
 	CHECK(t, vc->g >= 0, "open %s: %s", path, strerror(errno));
 	if (vc->g < 0)
@@ -138,6 +144,21 @@ static struct vfio_iommu_type1_info *get_info(int c)
 		return NULL;
 	}
 	return info;
+}
+
+int vt_info_hex(int c, char *hex, size_t len)
+{
+	struct vfio_iommu_type1_info *info = get_info(c);
+	const unsigned char *p = (const void *)info;
+	size_t i;
+
+	hex[0] = 0;
+	if (!info)
+		return -1;
+	for (i = 0; i < info->argsz && 2 * i + 2 < len; i++)
+		sprintf(hex + 2 * i, "%02x", p[i]);
+	free(info);
+	return 0;
 }
 
 uint64_t vt_pgsizes(int c)
@@ -230,4 +251,19 @@ long vt_set_param(const char *module, const char *param, long value)
 	if (fclose(f))
 		return -1;
 	return old;
+}
+
+int vt_klog_has(const char *a, const char *b)
+{
+	static char log[1 << 20];
+	char *line;
+	int n = klogctl(3, log, sizeof(log) - 1);	/* SYSLOG_ACTION_READ_ALL */
+
+	if (n <= 0)
+		return 0;
+	log[n] = 0;
+	for (line = strtok(log, "\n"); line; line = strtok(NULL, "\n"))
+		if (strstr(line, a) && strstr(line, b))
+			return 1;
+	return 0;
 }

@@ -13,11 +13,12 @@ initramfs_base() {
 	cp "$TOP/tests/guest/init" "$dir/init"
 	cp "$TOP/tests/guest/allowed-diffs" "$dir/lib/vfio-iova/allowed-diffs"
 	cp "$ko" "$dir/lib/vfio-iova/vfio_iommu_iova.ko"
+	cp "$(dirname "$ko")/tests/mdev/vfio_iova_test_mdev.ko" "$dir/lib/vfio-iova/" || return 1
 
 	# virtio-iommu first where the kernel has it, then vfio-pci and its deps.
-	local want=(vfio-pci)
+	local want=(vfio-pci mdev)
 	[ -z "$(find "$root/lib/modules/$abi" -name 'virtio[-_]iommu.ko*' | head -n1)" ] ||
-		want=(virtio_iommu vfio-pci)
+		want=(virtio_iommu vfio-pci mdev)
 	: >"$dir/lib/vfio-iova/load-order"
 	local stock base m
 	stock=$(module_paths "$root" "$abi" vfio_iommu_type1 | tail -n1)
