@@ -499,3 +499,103 @@ child_out:
 	      "child did not exit cleanly");
 	chmod(path, 0600);
 }
+
+/* CAP_IPC_LOCK (root) maps past RLIMIT_MEMLOCK; locked_vm still counts it. */
+void case_memlock_cap(struct ctx *t)
+{
+	int status;
+	pid_t pid;
+
+	fflush(t->out);
+	pid = fork();
+	if (pid == 0) {
+		struct rlimit rl = { 16 * PAGE, 16 * PAGE };
+		struct vt_cont vc;
+		uint64_t b, unmapped = 0;
+		long r;
+
+		b = (uintptr_t)vt_buffer(32 * PAGE);
+		if (!b || setrlimit(RLIMIT_MEMLOCK, &rl) || vt_open(t, &vc, VFIO_TYPE1v2_IOMMU))
+			goto child_out;
+		r = vt_map(vc.c, 0x100000, 32 * PAGE, b, RW);
+		record(t, "map_over_limit", "%ld", r);
+		CHECK(t, r == 0, "CAP_IPC_LOCK must bypass RLIMIT_MEMLOCK: %ld", r);
+		record(t, "vmlck", "%ld", vt_vmlck_kb());
+		r = vt_unmap(vc.c, 0x100000, 32 * PAGE, 0, &unmapped);
+		record(t, "unmap", "%ld %#llx", r, (unsigned long long)unmapped);
+		record(t, "vmlck_after_unmap", "%ld", vt_vmlck_kb());
+		vt_close(&vc);
+child_out:
+		if (t->why[0])
+			fprintf(t->out, "case %s fail %s\n", t->name, t->why);
+		fflush(t->out);
+		_exit(0);
+	}
+	CHECK(t, pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status),
+	      "child did not exit cleanly");
+}
+
+/*
+ * The process that made the mappings exits while another one holds the
+ * container: its pages are still unmapped, unpinned (and uncharged from an
+ * mm that is gone) when the holder unmaps them and when it closes.
+ */
+void case_owner_exit(struct ctx *t)
+{
+	long r, vmlck = vt_vmlck_kb();
+	struct vt_cont vc;
+	uint64_t unmapped = 0;
+	int status;
+	pid_t pid;
+
+	if (vt_open(t, &vc, VFIO_TYPE1v2_IOMMU))
+		return;
+	fflush(t->out);
+	pid = fork();
+	if (pid == 0) {
+		uint64_t b = (uintptr_t)vt_buffer(32 * PAGE);
+
+		record(t, "child_map_a", "%ld", vt_map(vc.c, 0x100000, 16 * PAGE, b, RW));
+		record(t, "child_map_b", "%ld", vt_map(vc.c, 0x200000, 16 * PAGE,
+						       b + 16 * PAGE, RW));
+		fflush(t->out);
+		_exit(0);	/* exits with both mapped */
+	}
+	CHECK(t, pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status),
+	      "child did not exit cleanly");
+	r = vt_unmap(vc.c, 0x100000, 16 * PAGE, 0, &unmapped);
+	record(t, "unmap_after_owner_exit", "%ld %#llx", r, (unsigned long long)unmapped);
+	CHECK(t, r == 0 && unmapped == 16 * PAGE, "unmap after the owner exited: %ld %#llx",
+	      r, (unsigned long long)unmapped);
+	/* Nothing is charged to the holder (a delta: see top-of-address-space). */
+	record(t, "vmlck_holder_delta", "%ld", vt_vmlck_kb() - vmlck);
+	vt_close(&vc);	/* and the second mapping goes with the container */
+}
+
+/* disable_hugepages: mapping page by page gives the same answers. */
+void case_disable_hugepages(struct ctx *t)
+{
+	struct vt_cont vc;
+	uint64_t unmapped = 0;
+	long old, r;
+	char *buf;
+
+	old = vt_set_param(t->backend, "disable_hugepages", 1);
+	CHECK(t, old >= 0, "cannot set %s.disable_hugepages", t->backend);
+	buf = mmap(NULL, 8 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (old < 0 || buf == MAP_FAILED || vt_open(t, &vc, VFIO_TYPE1v2_IOMMU))
+		goto out;
+	/* A 2 MiB-aligned, transparently huge (where THP is on) region. */
+	buf = (char *)(((uintptr_t)buf + (2 << 20) - 1) & ~((2UL << 20) - 1));
+	madvise(buf, 4 << 20, MADV_HUGEPAGE);
+	memset(buf, 1, 4 << 20);
+	r = vt_map(vc.c, 0x40000000, 4 << 20, (uintptr_t)buf, RW);
+	record(t, "map_4m", "%ld", r);
+	CHECK(t, r == 0, "map with disable_hugepages: %ld", r);
+	r = vt_unmap(vc.c, 0x40000000, 4 << 20, 0, &unmapped);
+	record(t, "unmap_4m", "%ld %#llx", r, (unsigned long long)unmapped);
+	vt_close(&vc);
+out:
+	if (old >= 0)
+		vt_set_param(t->backend, "disable_hugepages", old);
+}

@@ -173,3 +173,15 @@ void case_coexist_selection(struct ctx *t)
 	      "serve_type1v2=N: type1 -> %s, type1v2 -> %s", v1, v2);
 	vt_set_param(iova, "serve_type1v2", 1);
 }
+
+/*
+ * Last of all: everything this process ever mapped was uncharged again.
+ * (Debian's stock backend leaks the pages it mapped at the last IOVA of
+ * the address space; see README.)
+ */
+void case_ours_vmlck_zero(struct ctx *t)
+{
+	long kb = vt_vmlck_kb();
+
+	CHECK(t, kb == 0, "VmLck %ld kB after every case closed its containers", kb);
+}

@@ -37,12 +37,17 @@ static const struct {
 	{ "top-of-address-space", case_top_of_space },
 	{ "dma-entry-limit", case_dma_entry_limit },
 	{ "memlock-unprivileged", case_memlock },
+	{ "memlock-cap-ipc-lock", case_memlock_cap },
+	{ "owner-exit", case_owner_exit },
+	{ "disable-hugepages", case_disable_hugepages },
 	{ "edu-dma", case_edu_dma },
 	{ "two-groups", case_two_groups },
 	{ "unsafe-interrupts", case_unsafe_interrupts },
 	{ "attach-conflict", case_attach_conflict },
 	{ "ours-introspection", case_ours_introspection },
 	{ "coexist-selection", case_coexist_selection },
+	/* Last: after every other case. */
+	{ "ours-vmlck-zero", case_ours_vmlck_zero },
 };
 
 #define NCASES ARRAY_SIZE(cases)

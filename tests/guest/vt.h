@@ -99,6 +99,10 @@ void case_edu_dma(struct ctx *t);
 void case_two_groups(struct ctx *t);
 void case_unsafe_interrupts(struct ctx *t);
 void case_attach_conflict(struct ctx *t);
+void case_memlock_cap(struct ctx *t);
+void case_owner_exit(struct ctx *t);
+void case_disable_hugepages(struct ctx *t);
+void case_ours_vmlck_zero(struct ctx *t);
 void case_ours_introspection(struct ctx *t);
 void case_coexist_selection(struct ctx *t);
 
