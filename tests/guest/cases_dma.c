@@ -109,6 +109,21 @@ static int edu_copy(struct edu *e, uint64_t from, uint64_t to)
 	return edu_dma(e->bar, from, EDU_BUF, 0) || edu_dma(e->bar, EDU_BUF, to, EDU_CMD_TO_RAM);
 }
 
+/*
+ * Clear @dst, have @e copy IOVA_SRC to IOVA_DST, and record and check
+ * that @src's data arrived in @dst.
+ */
+static void edu_expect_copy(struct ctx *t, struct edu *e, const unsigned char *src,
+			    unsigned char *dst, const char *key, const char *why)
+{
+	long r;
+
+	memset(dst, 0, PAGE);
+	r = !edu_copy(e, IOVA_SRC, IOVA_DST) && !memcmp(src, dst, XFER);
+	record(t, key, "%ld", r);
+	CHECK(t, r, "%s", why);
+}
+
 void case_edu_dma(struct ctx *t)
 {
 	struct edu e = { -1, MAP_FAILED, 0 };
@@ -206,24 +221,18 @@ void case_two_groups(struct ctx *t)
 	if (edu_open(t, vc.g, t->device, &a) || edu_open(t, g2, t->device2, &b))
 		goto out;
 
-	memset(dst, 0, PAGE);
-	r = !edu_copy(&b, IOVA_SRC, IOVA_DST) && !memcmp(src, dst, XFER);
-	record(t, "second_device_dma", "%ld", r);
-	CHECK(t, r, "the second group's device cannot DMA through the existing mappings");
-	memset(dst, 0, PAGE);
-	r = !edu_copy(&a, IOVA_SRC, IOVA_DST) && !memcmp(src, dst, XFER);
-	record(t, "first_device_dma", "%ld", r);
-	CHECK(t, r, "the first group's device lost its mappings");
+	edu_expect_copy(t, &b, src, dst, "second_device_dma",
+			"the second group's device cannot DMA through the existing mappings");
+	edu_expect_copy(t, &a, src, dst, "first_device_dma",
+			"the first group's device lost its mappings");
 
 	edu_close(&b);
 	record(t, "detach_second", "%ld", xioctl(g2, VFIO_GROUP_UNSET_CONTAINER, NULL));
 	vt_get_ranges(vc.c, &after);
 	record(t, "ranges_after_detach", "%d", before.nr == after.nr &&
 	       !memcmp(before.r, after.r, before.nr * sizeof(before.r[0])));
-	memset(dst, 0, PAGE);
-	r = !edu_copy(&a, IOVA_SRC, IOVA_DST) && !memcmp(src, dst, XFER);
-	record(t, "first_device_after_detach", "%ld", r);
-	CHECK(t, r, "the first group's device lost its mappings when the second left");
+	edu_expect_copy(t, &a, src, dst, "first_device_after_detach",
+			"the first group's device lost its mappings when the second left");
 	record(t, "map_after_detach", "%ld", vt_map(vc.c, IOVA_RO, PAGE, (uintptr_t)dst,
 						    VFIO_DMA_MAP_FLAG_READ));
 out:
@@ -357,10 +366,8 @@ void case_attach_conflict(struct ctx *t)
 	record(t, "ranges_with_edu", "%u", vr.nr);
 	if (r || edu_open(t, g, t->device, &e))
 		goto out;
-	memset(dst, 0, PAGE);
-	r = !edu_copy(&e, IOVA_SRC, IOVA_DST) && !memcmp(src, dst, XFER);
-	record(t, "dma_through_replayed", "%ld", r);
-	CHECK(t, r, "mappings made before the attach are not usable by the device");
+	edu_expect_copy(t, &e, src, dst, "dma_through_replayed",
+			"mappings made before the attach are not usable by the device");
 	edu_close(&e);
 
 	/* Detach: unrestricted again, the mappings stay. */

@@ -147,30 +147,26 @@ static const char *who_serves(struct ctx *t, unsigned long type)
  * Both backends loaded, the stock one first (so ours is asked first):
  * ours serves both types, unless told to leave one to the stock backend.
  */
+static void expect_serving(struct ctx *t, const char *v1, const char *v2, const char *setting)
+{
+	const char *s1 = who_serves(t, VFIO_TYPE1_IOMMU), *s2 = who_serves(t, VFIO_TYPE1v2_IOMMU);
+
+	CHECK(t, !strcmp(s1, v1) && !strcmp(s2, v2), "%s: type1 -> %s, type1v2 -> %s",
+	      setting, s1, s2);
+}
+
 void case_coexist_selection(struct ctx *t)
 {
 	static const char *const iova = "vfio_iommu_iova", *const stock = "vfio_iommu_type1";
-	const char *v1, *v2;
 
 	CHECK(t, module_refcnt(stock) >= 0 && module_refcnt(iova) >= 0,
 	      "both backends must be loaded");
-	v1 = who_serves(t, VFIO_TYPE1_IOMMU);
-	v2 = who_serves(t, VFIO_TYPE1v2_IOMMU);
-	CHECK(t, !strcmp(v1, iova) && !strcmp(v2, iova),
-	      "default: type1 -> %s, type1v2 -> %s", v1, v2);
-
+	expect_serving(t, iova, iova, "default");
 	vt_set_param(iova, "serve_type1", 0);
-	v1 = who_serves(t, VFIO_TYPE1_IOMMU);
-	v2 = who_serves(t, VFIO_TYPE1v2_IOMMU);
-	CHECK(t, !strcmp(v1, stock) && !strcmp(v2, iova),
-	      "serve_type1=N: type1 -> %s, type1v2 -> %s", v1, v2);
-
+	expect_serving(t, stock, iova, "serve_type1=N");
 	vt_set_param(iova, "serve_type1", 1);
 	vt_set_param(iova, "serve_type1v2", 0);
-	v1 = who_serves(t, VFIO_TYPE1_IOMMU);
-	v2 = who_serves(t, VFIO_TYPE1v2_IOMMU);
-	CHECK(t, !strcmp(v1, iova) && !strcmp(v2, stock),
-	      "serve_type1v2=N: type1 -> %s, type1v2 -> %s", v1, v2);
+	expect_serving(t, iova, stock, "serve_type1v2=N");
 	vt_set_param(iova, "serve_type1v2", 1);
 }
 

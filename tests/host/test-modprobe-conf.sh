@@ -4,12 +4,8 @@
 # with it, loading vfio loads vfio_iommu_iova and never the stock backend;
 # without it (the control), the stock backend is loaded.
 . "$(dirname "$0")/../lib/common.sh"
-n=0
-t() { n=$((n + 1)); if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fi; }
 
-line=$(kernel_lines | head -n1)
-abi=$(kernel_abi "$line") || exit 1
-root=$(kernel_root "$abi") || exit 1
+first_line_root
 ko=$TOP/.build/$abi/vfio_iommu_iova.ko
 if [ ! -e "$ko" ]; then
 	"$TOP/tests/matrix.sh" >/dev/null || exit 1
@@ -25,20 +21,20 @@ depmod -b "$w" "$abi" 2>/dev/null || exit 1
 : >"$w/empty.conf"
 
 modprobe -d "$w" -S "$abi" -C "$w/empty.conf" --show-depends vfio >"$w/without" 2>&1
-t "control: without the file, vfio pulls in the stock backend" \
+check "control: without the file, vfio pulls in the stock backend" \
 	"grep -q 'insmod .*/vfio_iommu_type1.ko' $w/without"
 modprobe -d "$w" -S "$abi" -C "$TOP/src/modprobe.d" --show-depends vfio >"$w/with" 2>&1
-t "with the file, vfio pulls in vfio_iommu_iova" \
+check "with the file, vfio pulls in vfio_iommu_iova" \
 	"grep -q '^install /sbin/modprobe --ignore-install vfio_iommu_iova' $w/with"
-t "with the file, the stock backend is not inserted" \
+check "with the file, the stock backend is not inserted" \
 	"! grep -q 'vfio_iommu_type1.ko' $w/with"
 modprobe -d "$w" -S "$abi" -C "$TOP/src/modprobe.d" --show-depends vfio_iommu_type1 >"$w/explicit" 2>&1
-t "an explicit request for vfio_iommu_type1 loads ours" \
+check "an explicit request for vfio_iommu_type1 loads ours" \
 	"grep -q 'ignore-install vfio_iommu_iova' $w/explicit && ! grep -q 'vfio_iommu_type1.ko' $w/explicit"
 modprobe -d "$w" -S "$abi" -C "$TOP/src/modprobe.d" --ignore-install --show-depends \
 	vfio_iommu_type1 >"$w/ignore" 2>&1
-t "--ignore-install still reaches the stock backend (documented way back)" \
+check "--ignore-install still reaches the stock backend (documented way back)" \
 	"grep -q 'insmod .*/vfio_iommu_type1.ko' $w/ignore"
 modprobe -d "$w" -S "$abi" -C "$TOP/src/modprobe.d" --show-depends vfio_iommu_iova >"$w/ours" 2>&1
-t "vfio_iommu_iova resolves to our module after vfio" \
+check "vfio_iommu_iova resolves to our module after vfio" \
 	"grep -q 'insmod .*/updates/dkms/vfio_iommu_iova.ko' $w/ours && grep -q 'insmod .*/vfio.ko' $w/ours"

@@ -61,3 +61,17 @@ module_paths() {
 			die "cannot resolve module $m of $abi"
 	done | awk '$1 == "insmod" { print $2 }'
 }
+
+# For host tests: check DESCRIPTION EXPR prints one TAP line for EXPR.
+check_n=0
+check() {
+	check_n=$((check_n + 1))
+	if eval "$2"; then echo "ok $check_n - $1"; else echo "not ok $check_n - $1"; fi
+}
+
+# first_line_root: the ABI and extracted root of the first kernel line, into
+# the variables abi and root.
+first_line_root() {
+	abi=$(kernel_abi "$(kernel_lines | head -n1)") || exit 1
+	root=$(kernel_root "$abi") || exit 1
+}
