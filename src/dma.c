@@ -83,6 +83,8 @@ static u64 vfio_iova_remove_dma(struct vfio_iova_container *c, struct vfio_iova_
 {
 	u64 size = dma->size;
 
+	/* Emulated pins first: then the domain unpin uncharges every page. */
+	vfio_iova_put_all_vpfns(c, dma);
 	vfio_iova_unmap_unpin(c, dma);
 	rb_erase(&dma->node, &c->dmas);
 	vfio_iova_free_dma(dma);
@@ -203,6 +205,7 @@ int vfio_iova_do_unmap(struct vfio_iova_container *c, u64 iova, u64 size,
 
 	*unmapped = 0;
 	mutex_lock(&c->lock);
+again:
 	pgmask = vfio_iova_pgsize(c) - 1;
 	if (iova & pgmask)
 		goto out;
@@ -232,6 +235,13 @@ int vfio_iova_do_unmap(struct vfio_iova_container *c, u64 iova, u64 size,
 	while ((dma = vfio_iova_first_dma(c, iova, last))) {
 		if (!c->v2 && dma->iova < iova)
 			break;
+		/* Emulated users drop their pins first; the lock was dropped. */
+		if (!RB_EMPTY_ROOT(&dma->vpfns)) {
+			ret = vfio_iova_notify_unmap(c, dma);
+			if (ret)
+				break;
+			goto again;
+		}
 		*unmapped += vfio_iova_remove_dma(c, dma);
 		c->stats.unmaps++;
 	}

@@ -35,6 +35,25 @@ bool vfio_iova_has_domain(struct vfio_iova_container *c)
 	return !list_empty(&c->domains);
 }
 
+/* The domain of @ig (for KVM's vfio device), or an ERR_PTR. */
+struct iommu_domain *vfio_iova_group_iommu_domain(void *data, struct iommu_group *ig)
+{
+	struct iommu_domain *domain = ERR_PTR(-ENODEV);
+	struct vfio_iova_container *c = data;
+	struct vfio_iova_domain *d;
+	struct vfio_iova_group *g;
+
+	if (!c || !ig)
+		return ERR_PTR(-EINVAL);
+	mutex_lock(&c->lock);
+	list_for_each_entry(d, &c->domains, next)
+		list_for_each_entry(g, &d->groups, next)
+			if (g->iommu_group == ig)
+				domain = d->domain;
+	mutex_unlock(&c->lock);
+	return domain;
+}
+
 /* VFIO_DMA_CC_IOMMU: every domain enforces cache coherency. */
 bool vfio_iova_all_coherent(struct vfio_iova_container *c)
 {

@@ -8,6 +8,8 @@
  *   ioctl.c        the type1 ioctl ABI: argument checks and copies only
  *   dma.c          the mapping tree, map/unmap semantics, replay
  *   pin.c          pinning user pages and locked_vm accounting
+ *   emulated.c     emulated (mdev) users: pin_pages, unpin_pages, dma_rw,
+ *                  and telling their drivers to drop pins before an unmap
  *   domain.c       IOMMU domains, group attach/detach, valid IOVA ranges
  *   iova_ranges.c  the range algebra (kernel-agnostic, unit-tested on the host)
  *   debugfs.c      read-only introspection
@@ -15,8 +17,12 @@
  * Lock order (outermost first):
  *   vfio core locks (held by our callers around attach/detach/release)
  *   -> vfio_iova_list_lock (the list of containers, for debugfs)
+ *   -> vfio_iova_container.devices_lock (emulated devices to notify)
  *   -> vfio_iova_container.lock
  *   -> mmap_lock of the mapping's mm (pinning and accounting)
+ * The unmap notification calls drivers with devices_lock held and the
+ * container lock dropped; they re-enter unpin_pages, which takes the
+ * container lock: hence devices_lock is never taken under it.
  * Nothing in this module takes a vfio core lock.
  */
 #ifndef VFIO_IOVA_INTERNAL_H
@@ -77,6 +83,15 @@ struct vfio_iova_dma {
 	struct task_struct *task;	/* owner (group leader), for accounting */
 	struct mm_struct *mm;		/* grabbed: accounting after exit */
 	unsigned long locked;		/* pages accounted to mm->locked_vm */
+	struct rb_root vpfns;		/* struct vfio_iova_vpfn: emulated pins */
+};
+
+/* A page of a mapping pinned by an emulated user (vfio_pin_pages()). */
+struct vfio_iova_vpfn {
+	struct rb_node node;		/* in vfio_iova_dma.vpfns, by iova */
+	u64 iova;
+	unsigned long pfn;
+	unsigned int ref;		/* pins of this page by the users */
 };
 
 static inline u64 vfio_iova_dma_last(const struct vfio_iova_dma *dma)
@@ -93,6 +108,8 @@ struct vfio_iova_stats {
 
 /* One per container that selected this backend (VFIO_SET_IOMMU). */
 struct vfio_iova_container {
+	struct mutex devices_lock;	/* protects devices and nr_devices */
+	struct list_head devices;	/* struct vfio_device.iommu_entry */
 	struct mutex lock;		/* protects everything below */
 	struct list_head domains;	/* struct vfio_iova_domain.next */
 	struct list_head emulated;	/* groups without an IOMMU domain */
@@ -101,6 +118,7 @@ struct vfio_iova_container {
 	/* Valid IOVA ranges; meaningful only while there is a domain. */
 	struct iova_ranges valid;
 	unsigned long pgsize_bitmap;
+	unsigned int nr_devices;	/* devices with dma_unmap (devices_lock) */
 	bool v2;			/* VFIO_TYPE1v2_IOMMU unmap semantics */
 	bool nesting;			/* VFIO_TYPE1_NESTING_IOMMU */
 	struct vfio_iova_stats stats;
@@ -133,7 +151,23 @@ void vfio_iova_unpin_all(struct vfio_iova_container *c);
 int vfio_iova_replay(struct vfio_iova_container *c, struct vfio_iova_domain *d);
 u64 vfio_iova_pinned_pages(struct vfio_iova_container *c);
 
+/* emulated.c */
+int vfio_iova_pin_pages(void *data, struct iommu_group *group, dma_addr_t iova,
+			int npage, int prot, struct page **pages);
+void vfio_iova_unpin_pages(void *data, dma_addr_t iova, int npage);
+int vfio_iova_dma_rw(void *data, dma_addr_t iova, void *buf, size_t count, bool write);
+void vfio_iova_register_device(void *data, struct vfio_device *vdev);
+void vfio_iova_unregister_device(void *data, struct vfio_device *vdev);
+struct vfio_iova_vpfn *vfio_iova_find_vpfn(struct vfio_iova_dma *dma, u64 iova);
+int vfio_iova_notify_unmap(struct vfio_iova_container *c, struct vfio_iova_dma *dma);
+void vfio_iova_put_all_vpfns(struct vfio_iova_container *c, struct vfio_iova_dma *dma);
+
 /* pin.c */
+bool vfio_iova_pfn_normal(unsigned long pfn);
+void vfio_iova_put_pfn(unsigned long pfn, int prot);
+int vfio_iova_account(struct vfio_iova_dma *dma, long npage);
+long vfio_iova_pin(struct vfio_iova_dma *dma, unsigned long vaddr, unsigned long n,
+		   struct page **pages, unsigned long *pfns);
 long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma, u64 size);
 void vfio_iova_unmap_unpin(struct vfio_iova_container *c, struct vfio_iova_dma *dma);
 void vfio_iova_unpin_keep(struct vfio_iova_container *c, struct vfio_iova_dma *dma);
@@ -144,6 +178,7 @@ int vfio_iova_attach_group(void *data, struct iommu_group *group,
 void vfio_iova_detach_group(void *data, struct iommu_group *group);
 void vfio_iova_release_domains(struct vfio_iova_container *c);
 bool vfio_iova_has_domain(struct vfio_iova_container *c);
+struct iommu_domain *vfio_iova_group_iommu_domain(void *data, struct iommu_group *group);
 bool vfio_iova_all_coherent(struct vfio_iova_container *c);
 bool vfio_iova_valid(struct vfio_iova_container *c, u64 iova, u64 last);
 void vfio_iova_explain(struct vfio_iova_container *c, u64 iova, char *buf, size_t len);

@@ -60,6 +60,8 @@ static void *vfio_iova_open(unsigned long arg)
 	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
 	if (!c)
 		return ERR_PTR(-ENOMEM);
+	mutex_init(&c->devices_lock);
+	INIT_LIST_HEAD(&c->devices);
 	mutex_init(&c->lock);
 	INIT_LIST_HEAD(&c->domains);
 	INIT_LIST_HEAD(&c->emulated);
@@ -104,6 +106,7 @@ static void vfio_iova_release(void *data)
 	}
 	iova_ranges_free(&c->valid);
 	mutex_destroy(&c->lock);
+	mutex_destroy(&c->devices_lock);
 	kfree(c);
 }
 
@@ -115,6 +118,12 @@ static const struct vfio_iommu_driver_ops vfio_iova_ops = {
 	.ioctl		= vfio_iova_ioctl,
 	.attach_group	= vfio_iova_attach_group,
 	.detach_group	= vfio_iova_detach_group,
+	.pin_pages	= vfio_iova_pin_pages,
+	.unpin_pages	= vfio_iova_unpin_pages,
+	.register_device = vfio_iova_register_device,
+	.unregister_device = vfio_iova_unregister_device,
+	.dma_rw		= vfio_iova_dma_rw,
+	.group_iommu_domain = vfio_iova_group_iommu_domain,
 };
 
 static int __init vfio_iova_init(void)

@@ -7,8 +7,13 @@
  *  - A mapping's pages are pinned (FOLL_LONGTERM) exactly while they are
  *    mapped in the domains; dma->size covers what is pinned and mapped.
  *  - Pages backed by struct page that are not reserved are charged to
- *    dma->mm's locked_vm (dma->locked counts them); reserved pages and
- *    PFNMAP memory (device BARs) are neither pinned nor charged.
+ *    dma->mm's locked_vm once (dma->locked counts them), however many
+ *    times they are pinned; reserved pages and PFNMAP memory (device BARs)
+ *    are neither pinned nor charged.
+ *  - A page an emulated user pinned (in dma->vpfns) is charged by that pin
+ *    if no domain held it then, and otherwise by the domain pin, which then
+ *    leaves the charge behind when it goes: so domain pins charge and
+ *    uncharge only pages outside dma->vpfns.
  *  - The physical pages of a mapping are read back from the first domain
  *    when it is unmapped, so nothing per page is stored here.
  */
@@ -23,12 +28,12 @@
 #define VFIO_IOVA_BATCH (PAGE_SIZE / sizeof(struct page *))
 
 /* Is @pfn ordinary, pinnable and chargeable memory? */
-static bool vfio_iova_pfn_normal(unsigned long pfn)
+bool vfio_iova_pfn_normal(unsigned long pfn)
 {
 	return pfn_valid(pfn) && !PageReserved(pfn_to_page(pfn));
 }
 
-static void vfio_iova_put_pfn(unsigned long pfn, int prot)
+void vfio_iova_put_pfn(unsigned long pfn, int prot)
 {
 	if (vfio_iova_pfn_normal(pfn)) {
 		struct page *page = pfn_to_page(pfn);
@@ -42,7 +47,7 @@ static void vfio_iova_put_pfn(unsigned long pfn, int prot)
  * after the owner exited; charging enforces RLIMIT_MEMLOCK unless the
  * owner had CAP_IPC_LOCK.
  */
-static int vfio_iova_account(struct vfio_iova_dma *dma, long npage)
+int vfio_iova_account(struct vfio_iova_dma *dma, long npage)
 {
 	struct mm_struct *mm = dma->mm;
 	int ret;
@@ -100,8 +105,8 @@ static int vfio_iova_pfnmap(struct mm_struct *mm, unsigned long vaddr, bool writ
  * Pin up to @n pages at @vaddr into @pfns; returns how many, or an errno.
  * Falls back to a single PFNMAP page where pinning is not possible.
  */
-static long vfio_iova_pin(struct vfio_iova_dma *dma, unsigned long vaddr, unsigned long n,
-			  struct page **pages, unsigned long *pfns)
+long vfio_iova_pin(struct vfio_iova_dma *dma, unsigned long vaddr, unsigned long n,
+		   struct page **pages, unsigned long *pfns)
 {
 	unsigned int flags = FOLL_LONGTERM | (dma->prot & IOMMU_WRITE ? FOLL_WRITE : 0);
 	struct mm_struct *mm = dma->mm;
@@ -185,7 +190,8 @@ long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma,
 			break;
 		}
 		for (i = 0; i < n; i++)
-			charge += vfio_iova_pfn_normal(pfns[i]);
+			charge += vfio_iova_pfn_normal(pfns[i]) &&
+				  !vfio_iova_find_vpfn(dma, dma->iova + ((done + i) << PAGE_SHIFT));
 		ret = vfio_iova_account(dma, charge);
 		if (ret) {
 			for (i = 0; i < n; i++)
@@ -207,7 +213,9 @@ long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma,
 			long uncharge = 0;
 
 			for (; i < n; i++) {
-				uncharge += vfio_iova_pfn_normal(pfns[i]);
+				uncharge += vfio_iova_pfn_normal(pfns[i]) &&
+					    !vfio_iova_find_vpfn(dma, dma->iova +
+								 ((done + i) << PAGE_SHIFT));
 				vfio_iova_put_pfn(pfns[i], dma->prot);
 			}
 			vfio_iova_account(dma, -uncharge);
@@ -259,7 +267,8 @@ void vfio_iova_unmap_unpin(struct vfio_iova_container *c, struct vfio_iova_dma *
 		for (i = 0; i < len >> PAGE_SHIFT; i++) {
 			unsigned long pfn = (phys >> PAGE_SHIFT) + i;
 
-			uncharge += vfio_iova_pfn_normal(pfn);
+			uncharge += vfio_iova_pfn_normal(pfn) &&
+				    !vfio_iova_find_vpfn(dma, iova + (i << PAGE_SHIFT));
 			vfio_iova_put_pfn(pfn, dma->prot);
 		}
 		done += len;

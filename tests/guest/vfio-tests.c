@@ -3,7 +3,8 @@
  * vfio-tests: the guest-side test program.
  *
  *   vfio-tests run --backend MODULE --group N --device BDF
- *                  [--group2 N --device2 BDF] [--mdev-group N] --out FILE
+ *                  [--group2 N --device2 BDF] [--mdev-group N --mdev-uuid UUID]
+ *                  --out FILE
  *	Run every case against whichever backend is loaded now.  Each case
  *	records observations (ioctl results, errnos) and its own assertions.
  *	MODULE is the backend expected to answer VFIO_SET_IOMMU.
@@ -44,7 +45,11 @@ static const struct {
 	{ "two-groups", case_two_groups },
 	{ "unsafe-interrupts", case_unsafe_interrupts },
 	{ "attach-conflict", case_attach_conflict },
+	{ "emulated-pin", case_emulated_pin },
+	{ "emulated-pin-type1", case_emulated_pin_v1 },
+	{ "emulated-accounting", case_emulated_accounting },
 	{ "ours-introspection", case_ours_introspection },
+	{ "ours-emulated-stubborn", case_ours_emulated_stubborn },
 	{ "coexist-selection", case_coexist_selection },
 	/* Last: after every other case. */
 	{ "ours-vmlck-zero", case_ours_vmlck_zero },
@@ -87,6 +92,8 @@ static int cmd_run(int argc, char **argv)
 			t.device2 = argv[i + 1];
 		else if (!strcmp(argv[i], "--mdev-group"))
 			t.mdev_group = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--mdev-uuid"))
+			t.mdev_uuid = argv[i + 1];
 		else if (!strcmp(argv[i], "--out"))
 			out = argv[i + 1];
 	}

@@ -27,6 +27,7 @@ struct ctx {
 	int group2;		/* a second edu device's group, or -1 */
 	const char *device2;
 	int mdev_group;		/* the test mdev's emulated group, or -1 */
+	const char *mdev_uuid;
 	const char *name;	/* current case */
 	char why[256];		/* first failed assertion of the case */
 };
@@ -103,6 +104,10 @@ void case_memlock_cap(struct ctx *t);
 void case_owner_exit(struct ctx *t);
 void case_disable_hugepages(struct ctx *t);
 void case_ours_vmlck_zero(struct ctx *t);
+void case_emulated_pin(struct ctx *t);
+void case_emulated_pin_v1(struct ctx *t);
+void case_emulated_accounting(struct ctx *t);
+void case_ours_emulated_stubborn(struct ctx *t);
 void case_ours_introspection(struct ctx *t);
 void case_coexist_selection(struct ctx *t);
 

@@ -5,22 +5,182 @@
  * container an emulated group: no IOMMU domain, so no IOVA restriction,
  * which is what the attach-conflict and detach-widening tests need.
  *
+ * While its device file is open, a test drives the emulated-IOMMU API
+ * through the device's sysfs attributes:
+ *   cmd          write "pin IOVA NPAGE PROT", "unpin IOVA NPAGE",
+ *                "write IOVA LEN BYTE", "read IOVA LEN" or "stubborn 0|1"
+ *   result       the outcome of the last command: "RET" ("RET SUM" for read)
+ *   unmap_calls  how often the backend asked to drop pins (dma_unmap)
+ * Pinned pages are remembered and dropped when the backend asks, unless
+ * "stubborn" (to test a backend whose drivers keep their pins).
+ *
  * Create one with, in /sys/class/mdev_bus/vfio_iova_test_mdev/:
  *   echo <uuid> > mdev_supported_types/-plain/create
  * (a type directory is named after the parent's driver, which it has none).
  */
 #include <linux/device.h>
+#include <linux/iommu.h>
 #include <linux/mdev.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
 #include <linux/vfio.h>
+
+#define MAX_PINNED 1024
 
 struct vfio_iova_test_mdev {
 	struct vfio_device vdev;
+	struct mutex lock;		/* protects everything below */
+	u64 pinned[MAX_PINNED];		/* IOVA of each pin we hold */
+	unsigned int nr_pinned;
+	unsigned int unmap_calls;
+	bool stubborn;			/* ignore dma_unmap requests */
+	char result[64];
 };
+
+static struct vfio_iova_test_mdev *to_tm(struct device *dev)
+{
+	return dev_get_drvdata(dev);
+}
+
+/* The backend unmaps [iova, iova + length): drop our pins in it. */
+static void vfio_iova_test_mdev_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
+{
+	struct vfio_iova_test_mdev *t = container_of(vdev, struct vfio_iova_test_mdev, vdev);
+	unsigned int i = 0;
+
+	mutex_lock(&t->lock);
+	t->unmap_calls++;
+	while (!t->stubborn && i < t->nr_pinned) {
+		if (t->pinned[i] >= iova && t->pinned[i] - iova < length) {
+			vfio_unpin_pages(vdev, t->pinned[i], 1);
+			t->pinned[i] = t->pinned[--t->nr_pinned];
+		} else {
+			i++;
+		}
+	}
+	mutex_unlock(&t->lock);
+}
+
+/* As every driver must: no pin outlives the open device. */
+static void vfio_iova_test_mdev_close(struct vfio_device *vdev)
+{
+	struct vfio_iova_test_mdev *t = container_of(vdev, struct vfio_iova_test_mdev, vdev);
+
+	mutex_lock(&t->lock);
+	while (t->nr_pinned)
+		vfio_unpin_pages(vdev, t->pinned[--t->nr_pinned], 1);
+	t->stubborn = false;
+	mutex_unlock(&t->lock);
+}
 
 static const struct vfio_device_ops vfio_iova_test_mdev_ops = {
 	.name = "vfio-iova-test-mdev",
+	.close_device = vfio_iova_test_mdev_close,
+	.dma_unmap = vfio_iova_test_mdev_dma_unmap,
 };
+
+static int tm_pin(struct vfio_iova_test_mdev *t, u64 iova, int npage, int prot)
+{
+	struct page **pages;
+	int ret, i;
+
+	if (npage <= 0 || t->nr_pinned + npage > MAX_PINNED)
+		return -E2BIG;
+	pages = kcalloc(npage, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+	ret = vfio_pin_pages(&t->vdev, iova, npage, prot, pages);
+	for (i = 0; i < ret; i++)
+		t->pinned[t->nr_pinned++] = iova + ((u64)i << PAGE_SHIFT);
+	kfree(pages);
+	return ret;
+}
+
+static void tm_unpin(struct vfio_iova_test_mdev *t, u64 iova, int npage)
+{
+	unsigned int i = 0;
+
+	vfio_unpin_pages(&t->vdev, iova, npage);
+	while (i < t->nr_pinned) {
+		if (t->pinned[i] >= iova && t->pinned[i] - iova < ((u64)npage << PAGE_SHIFT))
+			t->pinned[i] = t->pinned[--t->nr_pinned];
+		else
+			i++;
+	}
+}
+
+/* "read": the byte sum of what the backend reads from the IOVAs. */
+static int tm_rw(struct vfio_iova_test_mdev *t, u64 iova, size_t len, bool write, int byte,
+		 unsigned long *sum)
+{
+	u8 *buf = kmalloc(len, GFP_KERNEL);
+	size_t i;
+	int ret;
+
+	if (!buf)
+		return -ENOMEM;
+	memset(buf, byte, len);
+	ret = vfio_dma_rw(&t->vdev, iova, buf, len, write);
+	for (*sum = 0, i = 0; !ret && !write && i < len; i++)
+		*sum += buf[i];
+	kfree(buf);
+	return ret;
+}
+
+static ssize_t cmd_store(struct device *dev, struct device_attribute *attr, const char *buf,
+			 size_t count)
+{
+	struct vfio_iova_test_mdev *t = to_tm(dev);
+	unsigned long long iova, len;
+	unsigned long sum = 0;
+	int n, prot, byte, ret = -EINVAL;
+
+	mutex_lock(&t->lock);
+	if (sscanf(buf, "pin %llx %d %d", &iova, &n, &prot) == 3) {
+		ret = tm_pin(t, iova, n, prot);
+	} else if (sscanf(buf, "unpin %llx %d", &iova, &n) == 2) {
+		tm_unpin(t, iova, n);
+		ret = 0;
+	} else if (sscanf(buf, "write %llx %llx %d", &iova, &len, &byte) == 3 && len <= SZ_1M) {
+		ret = tm_rw(t, iova, len, true, byte, &sum);
+	} else if (sscanf(buf, "read %llx %llx", &iova, &len) == 2 && len <= SZ_1M) {
+		ret = tm_rw(t, iova, len, false, 0, &sum);
+	} else if (sscanf(buf, "stubborn %d", &n) == 1) {
+		t->stubborn = n;
+		ret = 0;
+	}
+	snprintf(t->result, sizeof(t->result), "%d %lu\n", ret, sum);
+	mutex_unlock(&t->lock);
+	return count;
+}
+static DEVICE_ATTR_WO(cmd);
+
+static ssize_t result_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct vfio_iova_test_mdev *t = to_tm(dev);
+	ssize_t n;
+
+	mutex_lock(&t->lock);
+	n = sysfs_emit(buf, "%s", t->result);
+	mutex_unlock(&t->lock);
+	return n;
+}
+static DEVICE_ATTR_RO(result);
+
+static ssize_t unmap_calls_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_tm(dev)->unmap_calls));
+}
+static DEVICE_ATTR_RO(unmap_calls);
+
+static struct attribute *vfio_iova_test_mdev_attrs[] = {
+	&dev_attr_cmd.attr,
+	&dev_attr_result.attr,
+	&dev_attr_unmap_calls.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(vfio_iova_test_mdev);
 
 static int vfio_iova_test_mdev_probe(struct mdev_device *mdev)
 {
@@ -30,6 +190,8 @@ static int vfio_iova_test_mdev_probe(struct mdev_device *mdev)
 	t = vfio_alloc_device(vfio_iova_test_mdev, vdev, &mdev->dev, &vfio_iova_test_mdev_ops);
 	if (IS_ERR(t))
 		return PTR_ERR(t);
+	mutex_init(&t->lock);
+	snprintf(t->result, sizeof(t->result), "none\n");
 	ret = vfio_register_emulated_iommu_dev(&t->vdev);
 	if (ret) {
 		vfio_put_device(&t->vdev);
@@ -61,6 +223,7 @@ static struct mdev_driver vfio_iova_test_mdev_driver = {
 		.name = "vfio_iova_test_mdev",
 		.owner = THIS_MODULE,
 		.mod_name = KBUILD_MODNAME,
+		.dev_groups = vfio_iova_test_mdev_groups,
 	},
 	.probe = vfio_iova_test_mdev_probe,
 	.remove = vfio_iova_test_mdev_remove,
