@@ -87,6 +87,8 @@ static u64 vfio_iova_remove_dma(struct vfio_iova_container *c, struct vfio_iova_
 	vfio_iova_put_all_vpfns(c, dma);
 	vfio_iova_unmap_unpin(c, dma);
 	rb_erase(&dma->node, &c->dmas);
+	if (dma->vaddr_invalid)
+		c->vaddr_invalid_count--;
 	vfio_iova_free_dma(dma);
 	c->dma_avail++;
 	return size;
@@ -191,13 +193,90 @@ out:
 }
 
 /*
+ * Live update, first half: the mappings in [iova, last] keep their pages
+ * but their user addresses become invalid until VFIO_DMA_MAP_FLAG_VADDR
+ * gives new ones.  Invalidating one twice undoes the whole call.
+ */
+static int vfio_iova_invalidate_vaddrs(struct vfio_iova_container *c, u64 iova, u64 last,
+				       u64 *count)
+{
+	struct vfio_iova_dma *first = vfio_iova_first_dma(c, iova, last), *dma;
+	struct rb_node *n;
+
+	for (n = first ? &first->node : NULL; n; n = rb_next(n)) {
+		dma = rb_entry(n, struct vfio_iova_dma, node);
+		if (dma->iova > last || (!c->v2 && dma->iova < iova))
+			break;
+		if (dma->vaddr_invalid) {
+			struct rb_node *undo;
+
+			for (undo = &first->node; undo != n; undo = rb_next(undo)) {
+				rb_entry(undo, struct vfio_iova_dma, node)->vaddr_invalid = false;
+				c->vaddr_invalid_count--;
+			}
+			*count = 0;
+			return -EINVAL;
+		}
+		dma->vaddr_invalid = true;
+		c->vaddr_invalid_count++;
+		*count += dma->size;
+	}
+	return 0;
+}
+
+/*
+ * Live update, second half: the exact mapping [iova, iova + size) gets
+ * its new user address, and its locked memory is charged to the caller's
+ * process from now on.
+ */
+int vfio_iova_update_vaddr(struct vfio_iova_container *c, u64 iova, u64 size,
+			   unsigned long vaddr)
+{
+	struct task_struct *task = current->group_leader;
+	struct vfio_iova_dma *dma;
+	bool lock_cap;
+	int ret = -EINVAL;
+
+	mutex_lock(&c->lock);
+	if ((size | iova | vaddr) & (vfio_iova_pgsize(c) - 1))
+		goto out;
+	dma = vfio_iova_find_dma(c, iova, iova + size - 1);
+	if (!dma) {
+		ret = -ENOENT;
+		goto out;
+	}
+	if (!dma->vaddr_invalid || dma->iova != iova || dma->size != size)
+		goto out;
+	if (current->mm != dma->mm) {
+		lock_cap = capable(CAP_IPC_LOCK);
+		ret = vfio_iova_account_mm(current->mm, task, lock_cap, dma->locked);
+		if (ret)
+			goto out;
+		vfio_iova_account_mm(dma->mm, dma->task, dma->lock_cap, -(long)dma->locked);
+		put_task_struct(dma->task);
+		dma->task = get_task_struct(task);
+		mmdrop(dma->mm);
+		mmgrab(current->mm);
+		dma->mm = current->mm;
+		dma->lock_cap = lock_cap;
+	}
+	dma->vaddr = vaddr;
+	dma->vaddr_invalid = false;
+	c->vaddr_invalid_count--;
+	ret = 0;
+out:
+	mutex_unlock(&c->lock);
+	return ret;
+}
+
+/*
  * Unmap [iova, iova + size), or everything with @all.  Type1v2 refuses to
  * split a mapping; type1 (v1) removes whole mappings that start inside the
  * range and stops at one that starts before it.  *@unmapped is the number
  * of bytes removed, which clients compare with what they asked for.
  */
 int vfio_iova_do_unmap(struct vfio_iova_container *c, u64 iova, u64 size,
-		       bool all, u64 *unmapped)
+		       bool all, bool invalidate_vaddr, u64 *unmapped)
 {
 	struct vfio_iova_dma *dma;
 	u64 last, pgmask;
@@ -205,6 +284,11 @@ int vfio_iova_do_unmap(struct vfio_iova_container *c, u64 iova, u64 size,
 
 	*unmapped = 0;
 	mutex_lock(&c->lock);
+	/* Emulated users could not pin while vaddrs are being updated. */
+	if (invalidate_vaddr && !list_empty(&c->emulated)) {
+		ret = -EBUSY;
+		goto out;
+	}
 again:
 	pgmask = vfio_iova_pgsize(c) - 1;
 	if (iova & pgmask)
@@ -231,6 +315,10 @@ again:
 			goto out;
 	}
 
+	if (invalidate_vaddr) {
+		ret = vfio_iova_invalidate_vaddrs(c, iova, last, unmapped);
+		goto out;
+	}
 	ret = 0;
 	while ((dma = vfio_iova_first_dma(c, iova, last))) {
 		if (!c->v2 && dma->iova < iova)

@@ -54,6 +54,16 @@ struct iommu_domain *vfio_iova_group_iommu_domain(void *data, struct iommu_group
 	return domain;
 }
 
+bool vfio_iova_has_emulated(struct vfio_iova_container *c)
+{
+	bool ret;
+
+	mutex_lock(&c->lock);
+	ret = !list_empty(&c->emulated);
+	mutex_unlock(&c->lock);
+	return ret;
+}
+
 /* VFIO_DMA_CC_IOMMU: every domain enforces cache coherency. */
 bool vfio_iova_all_coherent(struct vfio_iova_container *c)
 {
@@ -313,6 +323,11 @@ int vfio_iova_attach_group(void *data, struct iommu_group *ig, enum vfio_group_t
 	int ret;
 
 	mutex_lock(&c->lock);
+	/* Attaching may need to pin, which needs valid vaddrs. */
+	if (c->vaddr_invalid_count) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
 	if (vfio_iova_find_group(c, ig, &d)) {
 		ret = -EINVAL;
 		goto out_unlock;

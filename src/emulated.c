@@ -122,6 +122,11 @@ int vfio_iova_pin_pages(void *data, struct iommu_group *group, dma_addr_t iova,
 		return -EACCES;
 
 	mutex_lock(&c->lock);
+	/* Live update in progress: the user memory is not reachable. */
+	if (c->vaddr_invalid_count) {
+		ret = -EBUSY;
+		goto out;
+	}
 	/* Only drivers that can be told to drop their pins may pin. */
 	if (!READ_ONCE(c->nr_devices)) {
 		ret = -EINVAL;
@@ -245,7 +250,9 @@ int vfio_iova_dma_rw(void *data, dma_addr_t iova, void *buf, size_t count, bool 
 	int ret = 0;
 
 	mutex_lock(&c->lock);
-	while (count) {
+	if (c->vaddr_invalid_count)
+		ret = -EBUSY;	/* live update in progress */
+	while (count && !ret) {
 		ret = vfio_iova_rw_chunk(c, iova, buf, count, write, &done);
 		if (ret)
 			break;

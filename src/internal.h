@@ -80,6 +80,7 @@ struct vfio_iova_dma {
 	int prot;			/* IOMMU_READ | IOMMU_WRITE */
 	bool lock_cap;			/* owner had CAP_IPC_LOCK: no rlimit */
 	bool iommu_mapped;		/* pinned and in the domains */
+	bool vaddr_invalid;		/* live update: user memory not reachable */
 	struct task_struct *task;	/* owner (group leader), for accounting */
 	struct mm_struct *mm;		/* grabbed: accounting after exit */
 	unsigned long locked;		/* pages accounted to mm->locked_vm */
@@ -115,6 +116,7 @@ struct vfio_iova_container {
 	struct list_head emulated;	/* groups without an IOMMU domain */
 	struct rb_root dmas;		/* struct vfio_iova_dma, by iova */
 	unsigned int dma_avail;		/* entries left under dma_entry_limit */
+	unsigned int vaddr_invalid_count; /* mappings with vaddr_invalid */
 	/* Valid IOVA ranges; meaningful only while there is a domain. */
 	struct iova_ranges valid;
 	unsigned long pgsize_bitmap;
@@ -145,7 +147,9 @@ struct vfio_iova_dma *vfio_iova_find_dma(struct vfio_iova_container *c, u64 iova
 int vfio_iova_do_map(struct vfio_iova_container *c, u64 iova, u64 size,
 		     unsigned long vaddr, int prot);
 int vfio_iova_do_unmap(struct vfio_iova_container *c, u64 iova, u64 size,
-		       bool all, u64 *unmapped);
+		       bool all, bool invalidate_vaddr, u64 *unmapped);
+int vfio_iova_update_vaddr(struct vfio_iova_container *c, u64 iova, u64 size,
+			   unsigned long vaddr);
 void vfio_iova_remove_all(struct vfio_iova_container *c);
 void vfio_iova_unpin_all(struct vfio_iova_container *c);
 int vfio_iova_replay(struct vfio_iova_container *c, struct vfio_iova_domain *d);
@@ -166,6 +170,8 @@ void vfio_iova_put_all_vpfns(struct vfio_iova_container *c, struct vfio_iova_dma
 bool vfio_iova_pfn_normal(unsigned long pfn);
 void vfio_iova_put_pfn(unsigned long pfn, int prot);
 int vfio_iova_account(struct vfio_iova_dma *dma, long npage);
+int vfio_iova_account_mm(struct mm_struct *mm, struct task_struct *task, bool lock_cap,
+			 long npage);
 long vfio_iova_pin(struct vfio_iova_dma *dma, unsigned long vaddr, unsigned long n,
 		   struct page **pages, unsigned long *pfns);
 long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma, u64 size);
@@ -178,6 +184,7 @@ int vfio_iova_attach_group(void *data, struct iommu_group *group,
 void vfio_iova_detach_group(void *data, struct iommu_group *group);
 void vfio_iova_release_domains(struct vfio_iova_container *c);
 bool vfio_iova_has_domain(struct vfio_iova_container *c);
+bool vfio_iova_has_emulated(struct vfio_iova_container *c);
 struct iommu_domain *vfio_iova_group_iommu_domain(void *data, struct iommu_group *group);
 bool vfio_iova_all_coherent(struct vfio_iova_container *c);
 bool vfio_iova_valid(struct vfio_iova_container *c, u64 iova, u64 last);

@@ -33,6 +33,9 @@ static long vfio_iova_check_extension(struct vfio_iova_container *c, unsigned lo
 		return c || vfio_iova_serve_type1v2;
 	case VFIO_UNMAP_ALL:
 		return 1;
+	case VFIO_UPDATE_VADDR:
+		/* Emulated users could not pin while vaddrs are updated. */
+		return c && !vfio_iova_has_emulated(c);
 	case VFIO_DMA_CC_IOMMU:
 		return c ? vfio_iova_all_coherent(c) : 0;
 	default:
@@ -158,20 +161,8 @@ static long vfio_iova_map_dma(struct vfio_iova_container *c, unsigned long arg)
 		prot |= IOMMU_READ;
 	if (!!prot == set_vaddr)
 		return -EINVAL;
-	if (set_vaddr) {
-		/* Nothing ever has an invalid vaddr: UNMAP_FLAG_VADDR is refused. */
-		long ret;
-
-		mutex_lock(&c->lock);
-		if ((map.size | map.iova | map.vaddr) & ((1UL << __ffs(c->pgsize_bitmap)) - 1))
-			ret = -EINVAL;
-		else if (vfio_iova_find_dma(c, map.iova, last))
-			ret = -EINVAL;
-		else
-			ret = -ENOENT;
-		mutex_unlock(&c->lock);
-		return ret;
-	}
+	if (set_vaddr)
+		return vfio_iova_update_vaddr(c, map.iova, map.size, map.vaddr);
 	return vfio_iova_do_map(c, map.iova, map.size, map.vaddr, prot);
 }
 
@@ -200,12 +191,9 @@ static long vfio_iova_unmap_dma(struct vfio_iova_container *c, unsigned long arg
 		/* Dirty tracking cannot be started yet, so no bitmap is valid. */
 		return -EINVAL;
 	}
-	/* Invalidating vaddrs (live update) is not supported yet. */
-	if (unmap.flags & VFIO_DMA_UNMAP_FLAG_VADDR)
-		return -EINVAL;
-
 	ret = vfio_iova_do_unmap(c, unmap.iova, unmap.size,
-				 unmap.flags & VFIO_DMA_UNMAP_FLAG_ALL, &unmapped);
+				 unmap.flags & VFIO_DMA_UNMAP_FLAG_ALL,
+				 unmap.flags & VFIO_DMA_UNMAP_FLAG_VADDR, &unmapped);
 	if (ret)
 		return ret;
 	unmap.size = unmapped;

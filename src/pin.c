@@ -43,13 +43,13 @@ void vfio_iova_put_pfn(unsigned long pfn, int prot)
 }
 
 /*
- * Charge (@npage > 0) or uncharge (< 0) locked memory.  Uncharging works
- * after the owner exited; charging enforces RLIMIT_MEMLOCK unless the
- * owner had CAP_IPC_LOCK.
+ * Charge (@npage > 0) or uncharge (< 0) @mm's locked memory.  Uncharging
+ * works after the owner exited (-ESRCH, nothing to do); charging enforces
+ * @task's RLIMIT_MEMLOCK unless @lock_cap.
  */
-int vfio_iova_account(struct vfio_iova_dma *dma, long npage)
+int vfio_iova_account_mm(struct mm_struct *mm, struct task_struct *task, bool lock_cap,
+			 long npage)
 {
-	struct mm_struct *mm = dma->mm;
 	int ret;
 
 	if (!npage)
@@ -58,11 +58,18 @@ int vfio_iova_account(struct vfio_iova_dma *dma, long npage)
 		return -ESRCH;	/* the process is gone, and its locked_vm */
 	ret = mmap_write_lock_killable(mm);
 	if (!ret) {
-		ret = __account_locked_vm(mm, abs(npage), npage > 0, dma->task,
-					  dma->lock_cap);
+		ret = __account_locked_vm(mm, abs(npage), npage > 0, task, lock_cap);
 		mmap_write_unlock(mm);
 	}
 	mmput(mm);
+	return ret;
+}
+
+/* The same for the owner of @dma, keeping dma->locked in step. */
+int vfio_iova_account(struct vfio_iova_dma *dma, long npage)
+{
+	int ret = vfio_iova_account_mm(dma->mm, dma->task, dma->lock_cap, npage);
+
 	if (!ret)
 		dma->locked += npage;
 	return ret;

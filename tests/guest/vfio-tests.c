@@ -48,6 +48,8 @@ static const struct {
 	{ "emulated-pin", case_emulated_pin },
 	{ "emulated-pin-type1", case_emulated_pin_v1 },
 	{ "emulated-accounting", case_emulated_accounting },
+	{ "update-vaddr", case_update_vaddr },
+	{ "update-vaddr-emulated", case_update_vaddr_emulated },
 	{ "ours-introspection", case_ours_introspection },
 	{ "ours-emulated-stubborn", case_ours_emulated_stubborn },
 	{ "coexist-selection", case_coexist_selection },
