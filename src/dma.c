@@ -73,6 +73,7 @@ static void vfio_iova_link_dma(struct vfio_iova_container *c, struct vfio_iova_d
 
 static void vfio_iova_free_dma(struct vfio_iova_dma *dma)
 {
+	vfio_iova_bitmap_free(dma);
 	put_task_struct(dma->task);
 	mmdrop(dma->mm);
 	kfree(dma);
@@ -184,6 +185,14 @@ int vfio_iova_do_map(struct vfio_iova_container *c, u64 iova, u64 size,
 	} else {
 		dma->size = size;
 	}
+	if (c->dirty_tracking) {
+		ret = vfio_iova_bitmap_alloc(c, dma);
+		if (ret) {
+			vfio_iova_unmap_unpin(c, dma);
+			vfio_iova_free_dma(dma);
+			goto out;
+		}
+	}
 	vfio_iova_link_dma(c, dma);
 	c->dma_avail--;
 	c->stats.maps++;
@@ -276,7 +285,8 @@ out:
  * of bytes removed, which clients compare with what they asked for.
  */
 int vfio_iova_do_unmap(struct vfio_iova_container *c, u64 iova, u64 size,
-		       bool all, bool invalidate_vaddr, u64 *unmapped)
+		       bool all, bool invalidate_vaddr, struct vfio_bitmap *dirty,
+		       u64 *unmapped)
 {
 	struct vfio_iova_dma *dma;
 	u64 last, pgmask;
@@ -306,6 +316,12 @@ again:
 		}
 	}
 
+	/* The dirty bitmap must be in the smallest page size, and tracked. */
+	if (dirty && (!c->dirty_tracking || dirty->pgsize != pgmask + 1)) {
+		ret = -EINVAL;
+		goto out;
+	}
+
 	if (c->v2 && !all) {
 		dma = vfio_iova_find_dma(c, iova, iova);
 		if (dma && dma->iova != iova)
@@ -329,6 +345,11 @@ again:
 			if (ret)
 				break;
 			goto again;
+		}
+		if (dirty) {
+			ret = vfio_iova_copy_dirty(c, dma, (u64 __user *)dirty->data, iova);
+			if (ret)
+				break;
 		}
 		*unmapped += vfio_iova_remove_dma(c, dma);
 		c->stats.unmaps++;

@@ -202,9 +202,9 @@ static bool vfio_iova_sw_msi(struct vfio_iova_group *g, phys_addr_t *base)
 	return sw;
 }
 
-static struct vfio_iova_group *vfio_iova_find_group(struct vfio_iova_container *c,
-						    struct iommu_group *ig,
-						    struct vfio_iova_domain **dp)
+struct vfio_iova_group *vfio_iova_find_group(struct vfio_iova_container *c,
+					     struct iommu_group *ig,
+					     struct vfio_iova_domain **dp)
 {
 	struct vfio_iova_domain *d;
 	struct vfio_iova_group *g;
@@ -341,7 +341,11 @@ int vfio_iova_attach_group(void *data, struct iommu_group *ig, enum vfio_group_t
 	g->id = iommu_group_id(ig);
 
 	if (type == VFIO_EMULATED_IOMMU) {
-		/* No IOMMU domain: nothing to check, nothing to restrict. */
+		/*
+		 * No IOMMU domain: nothing to check, nothing to restrict.  It
+		 * can only dirty memory through interfaces that track it.
+		 */
+		g->pinned_page_dirty_scope = true;
 		list_add_tail(&g->next, &c->emulated);
 		ret = 0;
 		goto out_unlock;
@@ -424,6 +428,8 @@ int vfio_iova_attach_group(void *data, struct iommu_group *ig, enum vfio_group_t
 	vfio_iova_update_pgsizes(c);
 out_commit:
 	iova_ranges_move(&c->valid, &valid);
+	/* It can DMA anywhere until it declares a dirty scope by pinning. */
+	c->num_non_pinned_groups++;
 	ret = 0;
 	goto out_unlock;
 
@@ -471,6 +477,11 @@ void vfio_iova_detach_group(void *data, struct iommu_group *ig)
 		}
 	} else if (list_empty(&c->emulated) && !vfio_iova_has_domain(c)) {
 		vfio_iova_remove_all(c);
+	}
+	/* A group without a dirty scope leaves: every page may have been hit. */
+	if (!g->pinned_page_dirty_scope) {
+		c->num_non_pinned_groups--;
+		vfio_iova_dirty_all(c);
 	}
 	vfio_iova_free_group(g);
 

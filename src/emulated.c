@@ -109,6 +109,18 @@ static void vfio_iova_unpin_locked(struct vfio_iova_container *c, dma_addr_t iov
 	WARN_ON(i != npage);
 }
 
+/* A group that pins pages dirties only what it pins. */
+static void vfio_iova_dirty_scope(struct vfio_iova_container *c, struct iommu_group *ig)
+{
+	struct vfio_iova_domain *d;
+	struct vfio_iova_group *g = vfio_iova_find_group(c, ig, &d);
+
+	if (g && !g->pinned_page_dirty_scope) {
+		g->pinned_page_dirty_scope = true;
+		c->num_non_pinned_groups--;
+	}
+}
+
 int vfio_iova_pin_pages(void *data, struct iommu_group *group, dma_addr_t iova,
 			int npage, int prot, struct page **pages)
 {
@@ -183,9 +195,11 @@ int vfio_iova_pin_pages(void *data, struct iommu_group *group, dma_addr_t iova,
 		v->pfn = pfn;
 		v->ref = 1;
 		vfio_iova_link_vpfn(dma, v);
+		vfio_iova_mark_dirty(c, dma, page, PAGE_SIZE);
 		pages[i] = pfn_to_page(pfn);
 	}
 	ret = npage;
+	vfio_iova_dirty_scope(c, group);
 	goto out;
 unwind:
 	pages[i] = NULL;
@@ -232,10 +246,12 @@ static int vfio_iova_rw_chunk(struct vfio_iova_container *c, u64 iova, void *buf
 	offset = iova - dma->iova;
 	count = min_t(u64, count, dma->size - offset);
 	vaddr = dma->vaddr + offset;
-	if (write)
+	if (write) {
 		*done = copy_to_user((void __user *)vaddr, buf, count) ? 0 : count;
-	else
+		vfio_iova_mark_dirty(c, dma, iova, *done);
+	} else {
 		*done = copy_from_user(buf, (void __user *)vaddr, count) ? 0 : count;
+	}
 	if (kthread)
 		kthread_unuse_mm(dma->mm);
 out:

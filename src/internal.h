@@ -10,6 +10,7 @@
  *   pin.c          pinning user pages and locked_vm accounting
  *   emulated.c     emulated (mdev) users: pin_pages, unpin_pages, dma_rw,
  *                  and telling their drivers to drop pins before an unmap
+ *   dirty.c        dirty page tracking for migration
  *   domain.c       IOMMU domains, group attach/detach, valid IOVA ranges
  *   iova_ranges.c  the range algebra (kernel-agnostic, unit-tested on the host)
  *   debugfs.c      read-only introspection
@@ -39,6 +40,11 @@
 
 #define VFIO_IOVA_NAME "vfio-iommu-iova"
 
+/* Dirty bitmaps: at most INT_MAX pages, in whole u64 words (as stock). */
+#define VFIO_IOVA_DIRTY_PAGES_MAX	((u64)INT_MAX)
+#define VFIO_IOVA_DIRTY_BYTES(n)	(ALIGN((u64)(n), 64) / 8)
+#define VFIO_IOVA_DIRTY_SIZE_MAX	VFIO_IOVA_DIRTY_BYTES(VFIO_IOVA_DIRTY_PAGES_MAX)
+
 /* Module parameters (main.c); same names and meaning as the stock backend. */
 extern bool vfio_iova_allow_unsafe_interrupts;
 extern bool vfio_iova_disable_hugepages;
@@ -58,6 +64,7 @@ struct vfio_iova_group {
 	struct list_head next;		/* in vfio_iova_domain.groups or .emulated */
 	struct iommu_group *iommu_group;
 	int id;				/* iommu_group_id() */
+	bool pinned_page_dirty_scope;	/* dirties only pages it pins */
 	struct vfio_iova_resv *resv;	/* its reserved regions */
 	unsigned int nr_resv;
 };
@@ -85,6 +92,7 @@ struct vfio_iova_dma {
 	struct mm_struct *mm;		/* grabbed: accounting after exit */
 	unsigned long locked;		/* pages accounted to mm->locked_vm */
 	struct rb_root vpfns;		/* struct vfio_iova_vpfn: emulated pins */
+	unsigned long *bitmap;		/* dirty pages, while tracking */
 };
 
 /* A page of a mapping pinned by an emulated user (vfio_pin_pages()). */
@@ -122,6 +130,8 @@ struct vfio_iova_container {
 	unsigned long pgsize_bitmap;
 	unsigned int nr_devices;	/* devices with dma_unmap (devices_lock) */
 	bool v2;			/* VFIO_TYPE1v2_IOMMU unmap semantics */
+	bool dirty_tracking;		/* VFIO_IOMMU_DIRTY_PAGES_FLAG_START */
+	u64 num_non_pinned_groups;	/* groups without a dirty scope */
 	bool nesting;			/* VFIO_TYPE1_NESTING_IOMMU */
 	struct vfio_iova_stats stats;
 	char last_refusal[256];		/* why the last map/attach was refused */
@@ -147,7 +157,8 @@ struct vfio_iova_dma *vfio_iova_find_dma(struct vfio_iova_container *c, u64 iova
 int vfio_iova_do_map(struct vfio_iova_container *c, u64 iova, u64 size,
 		     unsigned long vaddr, int prot);
 int vfio_iova_do_unmap(struct vfio_iova_container *c, u64 iova, u64 size,
-		       bool all, bool invalidate_vaddr, u64 *unmapped);
+		       bool all, bool invalidate_vaddr, struct vfio_bitmap *dirty,
+		       u64 *unmapped);
 int vfio_iova_update_vaddr(struct vfio_iova_container *c, u64 iova, u64 size,
 			   unsigned long vaddr);
 void vfio_iova_remove_all(struct vfio_iova_container *c);
@@ -165,6 +176,19 @@ void vfio_iova_unregister_device(void *data, struct vfio_device *vdev);
 struct vfio_iova_vpfn *vfio_iova_find_vpfn(struct vfio_iova_dma *dma, u64 iova);
 int vfio_iova_notify_unmap(struct vfio_iova_container *c, struct vfio_iova_dma *dma);
 void vfio_iova_put_all_vpfns(struct vfio_iova_container *c, struct vfio_iova_dma *dma);
+
+/* dirty.c */
+int vfio_iova_bitmap_alloc(struct vfio_iova_container *c, struct vfio_iova_dma *dma);
+void vfio_iova_bitmap_free(struct vfio_iova_dma *dma);
+void vfio_iova_mark_dirty(struct vfio_iova_container *c, struct vfio_iova_dma *dma,
+			  u64 iova, u64 len);
+void vfio_iova_dirty_all(struct vfio_iova_container *c);
+int vfio_iova_dirty_start(struct vfio_iova_container *c);
+void vfio_iova_dirty_stop(struct vfio_iova_container *c);
+int vfio_iova_copy_dirty(struct vfio_iova_container *c, struct vfio_iova_dma *dma,
+			 u64 __user *ubitmap, u64 base);
+int vfio_iova_dirty_get(struct vfio_iova_container *c, u64 __user *ubitmap, u64 iova,
+			u64 size);
 
 /* pin.c */
 bool vfio_iova_pfn_normal(unsigned long pfn);
@@ -185,6 +209,9 @@ void vfio_iova_detach_group(void *data, struct iommu_group *group);
 void vfio_iova_release_domains(struct vfio_iova_container *c);
 bool vfio_iova_has_domain(struct vfio_iova_container *c);
 bool vfio_iova_has_emulated(struct vfio_iova_container *c);
+struct vfio_iova_group *vfio_iova_find_group(struct vfio_iova_container *c,
+					     struct iommu_group *ig,
+					     struct vfio_iova_domain **dp);
 struct iommu_domain *vfio_iova_group_iommu_domain(void *data, struct iommu_group *group);
 bool vfio_iova_all_coherent(struct vfio_iova_container *c);
 bool vfio_iova_valid(struct vfio_iova_container *c, u64 iova, u64 last);

@@ -5,6 +5,7 @@
  * mishandles the top of the address space), call the core, copy results out.
  * No policy lives here.
  */
+#include <linux/bitops.h>
 #include <linux/bits.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
@@ -13,9 +14,14 @@
 
 #include "internal.h"
 
-/* Largest dirty bitmap a user may ask for, as the stock backend says. */
-#define VFIO_IOVA_DIRTY_BITMAP_SIZE_MAX \
-	(ALIGN((u64)INT_MAX, BITS_PER_TYPE(u64)) / BITS_PER_BYTE)
+/* A user bitmap for @npages pages: present, not too large, large enough. */
+static int vfio_iova_check_bitmap(u64 npages, u64 bitmap_size)
+{
+	if (!npages || !bitmap_size || bitmap_size > VFIO_IOVA_DIRTY_SIZE_MAX ||
+	    bitmap_size < VFIO_IOVA_DIRTY_BYTES(npages))
+		return -EINVAL;
+	return 0;
+}
 
 /*
  * With @c NULL the vfio core asks which backend serves a new container of
@@ -75,7 +81,7 @@ static int vfio_iova_build_caps(struct vfio_iova_container *c, struct vfio_info_
 		.header.id = VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION,
 		.header.version = 1,
 		.pgsize_bitmap = (size_t)1 << __ffs(c->pgsize_bitmap),
-		.max_dirty_bitmap_size = VFIO_IOVA_DIRTY_BITMAP_SIZE_MAX,
+		.max_dirty_bitmap_size = VFIO_IOVA_DIRTY_SIZE_MAX,
 	};
 	struct vfio_iommu_type1_info_dma_avail avail = {
 		.header.id = VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL,
@@ -188,16 +194,80 @@ static long vfio_iova_unmap_dma(struct vfio_iova_container *c, unsigned long arg
 			return -EINVAL;
 		if (copy_from_user(&bitmap, (void __user *)arg + minsz, sizeof(bitmap)))
 			return -EFAULT;
-		/* Dirty tracking cannot be started yet, so no bitmap is valid. */
-		return -EINVAL;
+		if (!bitmap.pgsize || !access_ok((void __user *)bitmap.data, bitmap.size))
+			return -EINVAL;
+		ret = vfio_iova_check_bitmap(unmap.size >> __ffs(bitmap.pgsize), bitmap.size);
+		if (ret)
+			return ret;
 	}
+
 	ret = vfio_iova_do_unmap(c, unmap.iova, unmap.size,
 				 unmap.flags & VFIO_DMA_UNMAP_FLAG_ALL,
-				 unmap.flags & VFIO_DMA_UNMAP_FLAG_VADDR, &unmapped);
+				 unmap.flags & VFIO_DMA_UNMAP_FLAG_VADDR,
+				 unmap.flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP ?
+				 &bitmap : NULL, &unmapped);
 	if (ret)
 		return ret;
 	unmap.size = unmapped;
 	return copy_to_user((void __user *)arg, &unmap, minsz) ? -EFAULT : 0;
+}
+
+static long vfio_iova_dirty_pages(struct vfio_iova_container *c, unsigned long arg)
+{
+	const u32 known = VFIO_IOMMU_DIRTY_PAGES_FLAG_START | VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP |
+			  VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP;
+	size_t minsz = offsetofend(struct vfio_iommu_type1_dirty_bitmap, flags);
+	struct vfio_iommu_type1_dirty_bitmap_get range;
+	struct vfio_iommu_type1_dirty_bitmap dirty;
+	u64 last, pgsize;
+	long ret;
+
+	if (!c->v2)
+		return -EACCES;
+	if (copy_from_user(&dirty, (void __user *)arg, minsz))
+		return -EFAULT;
+	/* Exactly one known flag. */
+	if (dirty.argsz < minsz || dirty.flags & ~known || hweight32(dirty.flags) != 1)
+		return -EINVAL;
+
+	if (dirty.flags & VFIO_IOMMU_DIRTY_PAGES_FLAG_START) {
+		mutex_lock(&c->lock);
+		ret = vfio_iova_dirty_start(c);
+		mutex_unlock(&c->lock);
+		return ret;
+	}
+	if (dirty.flags & VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP) {
+		mutex_lock(&c->lock);
+		vfio_iova_dirty_stop(c);
+		mutex_unlock(&c->lock);
+		return 0;
+	}
+
+	if (dirty.argsz - minsz < sizeof(range))
+		return -EINVAL;
+	if (copy_from_user(&range, (void __user *)arg + minsz, sizeof(range)))
+		return -EFAULT;
+	if (!range.size)
+		return -EINVAL;
+	if (check_add_overflow(range.iova, range.size - 1, &last))
+		return -EOVERFLOW;
+	if (!range.bitmap.pgsize ||
+	    !access_ok((void __user *)range.bitmap.data, range.bitmap.size))
+		return -EINVAL;
+	ret = vfio_iova_check_bitmap(range.size >> __ffs(range.bitmap.pgsize), range.bitmap.size);
+	if (ret)
+		return ret;
+
+	mutex_lock(&c->lock);
+	pgsize = 1ULL << __ffs(c->pgsize_bitmap);
+	/* Only the smallest page size, and whole pages of it. */
+	if (range.bitmap.pgsize != pgsize || (range.iova | range.size) & (pgsize - 1))
+		ret = -EINVAL;
+	else
+		ret = vfio_iova_dirty_get(c, (u64 __user *)range.bitmap.data, range.iova,
+					  range.size);
+	mutex_unlock(&c->lock);
+	return ret;
 }
 
 long vfio_iova_ioctl(void *data, unsigned int cmd, unsigned long arg)
@@ -213,6 +283,8 @@ long vfio_iova_ioctl(void *data, unsigned int cmd, unsigned long arg)
 		return vfio_iova_map_dma(c, arg);
 	case VFIO_IOMMU_UNMAP_DMA:
 		return vfio_iova_unmap_dma(c, arg);
+	case VFIO_IOMMU_DIRTY_PAGES:
+		return vfio_iova_dirty_pages(c, arg);
 	default:
 		return -ENOTTY;
 	}

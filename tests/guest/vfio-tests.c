@@ -50,6 +50,8 @@ static const struct {
 	{ "emulated-accounting", case_emulated_accounting },
 	{ "update-vaddr", case_update_vaddr },
 	{ "update-vaddr-emulated", case_update_vaddr_emulated },
+	{ "dirty-pages", case_dirty_pages },
+	{ "dirty-pages-emulated", case_dirty_pages_emulated },
 	{ "ours-introspection", case_ours_introspection },
 	{ "ours-emulated-stubborn", case_ours_emulated_stubborn },
 	{ "coexist-selection", case_coexist_selection },

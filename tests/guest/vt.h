@@ -110,6 +110,8 @@ void case_emulated_accounting(struct ctx *t);
 void case_ours_emulated_stubborn(struct ctx *t);
 void case_update_vaddr(struct ctx *t);
 void case_update_vaddr_emulated(struct ctx *t);
+void case_dirty_pages(struct ctx *t);
+void case_dirty_pages_emulated(struct ctx *t);
 void case_ours_introspection(struct ctx *t);
 void case_coexist_selection(struct ctx *t);
 

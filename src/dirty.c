@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Dirty page tracking for migration (VFIO_IOMMU_DIRTY_PAGES and unmap with
+ * VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP), as the stock backend does it.
+ *
+ * While tracking, every mapping has a bitmap, one bit per page of the
+ * smallest IOMMU page size.  Emulated users mark the pages they pin or
+ * write.  A group that can DMA directly and has not declared its dirty
+ * scope by pinning pages ("non-pinned") makes every mapped page dirty.
+ * Reading a range's bitmap resets it to the pages still pinned.
+ *
+ * All functions are called with the container lock held.
+ */
+#include <linux/bitmap.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "internal.h"
+
+static unsigned int vfio_iova_pgshift(struct vfio_iova_container *c)
+{
+	return __ffs(c->pgsize_bitmap);
+}
+
+int vfio_iova_bitmap_alloc(struct vfio_iova_container *c, struct vfio_iova_dma *dma)
+{
+	u64 npages = dma->size >> vfio_iova_pgshift(c);
+
+	if (npages > VFIO_IOVA_DIRTY_PAGES_MAX)
+		return -EINVAL;
+	/* One u64 more: room to shift bits into place for the user. */
+	dma->bitmap = kvzalloc(VFIO_IOVA_DIRTY_BYTES(npages) + sizeof(u64), GFP_KERNEL);
+	return dma->bitmap ? 0 : -ENOMEM;
+}
+
+void vfio_iova_bitmap_free(struct vfio_iova_dma *dma)
+{
+	kvfree(dma->bitmap);
+	dma->bitmap = NULL;
+}
+
+/* Mark [iova, iova + len) of @dma dirty, if tracking. */
+void vfio_iova_mark_dirty(struct vfio_iova_container *c, struct vfio_iova_dma *dma,
+			  u64 iova, u64 len)
+{
+	unsigned int shift = vfio_iova_pgshift(c);
+	u64 first, last;
+
+	if (!c->dirty_tracking || !len)
+		return;
+	first = (iova - dma->iova) >> shift;
+	last = (iova - dma->iova + len - 1) >> shift;
+	bitmap_set(dma->bitmap, first, last - first + 1);
+}
+
+/* The pages emulated users still pin are dirty. */
+static void vfio_iova_populate(struct vfio_iova_container *c, struct vfio_iova_dma *dma)
+{
+	struct rb_node *n;
+
+	for (n = rb_first(&dma->vpfns); n; n = rb_next(n))
+		vfio_iova_mark_dirty(c, dma, rb_entry(n, struct vfio_iova_vpfn, node)->iova,
+				     PAGE_SIZE);
+}
+
+/* A group without a dirty scope left: everything mapped may be dirty. */
+void vfio_iova_dirty_all(struct vfio_iova_container *c)
+{
+	struct rb_node *n;
+
+	if (!c->dirty_tracking)
+		return;
+	for (n = rb_first(&c->dmas); n; n = rb_next(n)) {
+		struct vfio_iova_dma *dma = rb_entry(n, struct vfio_iova_dma, node);
+
+		bitmap_set(dma->bitmap, 0, dma->size >> vfio_iova_pgshift(c));
+	}
+}
+
+int vfio_iova_dirty_start(struct vfio_iova_container *c)
+{
+	struct rb_node *n;
+	int ret;
+
+	if (c->dirty_tracking)
+		return 0;
+	for (n = rb_first(&c->dmas); n; n = rb_next(n)) {
+		ret = vfio_iova_bitmap_alloc(c, rb_entry(n, struct vfio_iova_dma, node));
+		if (ret) {
+			while ((n = rb_prev(n)))
+				vfio_iova_bitmap_free(rb_entry(n, struct vfio_iova_dma, node));
+			return ret;
+		}
+	}
+	c->dirty_tracking = true;
+	return 0;
+}
+
+void vfio_iova_dirty_stop(struct vfio_iova_container *c)
+{
+	struct rb_node *n;
+
+	if (!c->dirty_tracking)
+		return;
+	c->dirty_tracking = false;
+	for (n = rb_first(&c->dmas); n; n = rb_next(n))
+		vfio_iova_bitmap_free(rb_entry(n, struct vfio_iova_dma, node));
+}
+
+/*
+ * Copy @dma's bits into the user's bitmap for a range starting at @base:
+ * its first bit goes to bit (dma->iova - base) / pgsize.  The bitmap is
+ * shifted in place so it lines up with the user's u64 words, and the bits
+ * of the word it shares with the previous mapping are kept.
+ */
+int vfio_iova_copy_dirty(struct vfio_iova_container *c, struct vfio_iova_dma *dma,
+			 u64 __user *ubitmap, u64 base)
+{
+	unsigned int pgshift = vfio_iova_pgshift(c);
+	unsigned long nbits = dma->size >> pgshift;
+	unsigned long bit = (dma->iova - base) >> pgshift;
+	unsigned long word = bit / 64, shift = bit % 64;
+	u64 leftover;
+
+	if (c->num_non_pinned_groups && dma->iommu_mapped)
+		bitmap_set(dma->bitmap, 0, nbits);
+	if (shift) {
+		bitmap_shift_left(dma->bitmap, dma->bitmap, shift, nbits + shift);
+		if (copy_from_user(&leftover, ubitmap + word, sizeof(leftover)))
+			return -EFAULT;
+		bitmap_or(dma->bitmap, dma->bitmap, (unsigned long *)&leftover, shift);
+	}
+	if (copy_to_user(ubitmap + word, dma->bitmap, VFIO_IOVA_DIRTY_BYTES(nbits + shift)))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP for [iova, iova + size): the range
+ * must not split a mapping.  Each mapping's bits are then reset to the
+ * pages still pinned.
+ */
+int vfio_iova_dirty_get(struct vfio_iova_container *c, u64 __user *ubitmap, u64 iova,
+			u64 size)
+{
+	u64 last = iova + size - 1;
+	struct vfio_iova_dma *dma;
+	struct rb_node *n;
+	int ret;
+
+	if (!c->dirty_tracking)
+		return -EINVAL;
+	dma = vfio_iova_find_dma(c, iova, iova);
+	if (dma && dma->iova != iova)
+		return -EINVAL;
+	dma = vfio_iova_find_dma(c, last, last);
+	if (dma && vfio_iova_dma_last(dma) != last)
+		return -EINVAL;
+
+	for (n = rb_first(&c->dmas); n; n = rb_next(n)) {
+		dma = rb_entry(n, struct vfio_iova_dma, node);
+		if (dma->iova < iova)
+			continue;
+		if (dma->iova > last)
+			break;
+		ret = vfio_iova_copy_dirty(c, dma, ubitmap, iova);
+		if (ret)
+			return ret;
+		bitmap_clear(dma->bitmap, 0, dma->size >> vfio_iova_pgshift(c));
+		vfio_iova_populate(c, dma);
+	}
+	return 0;
+}
