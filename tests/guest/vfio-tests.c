@@ -8,6 +8,11 @@
  *	Run every case against whichever backend is loaded now.  Each case
  *	records observations (ioctl results, errnos) and its own assertions.
  *	MODULE is the backend expected to answer VFIO_SET_IOMMU.
+ *   vfio-tests collision-addr --group N
+ *	Where a VM's memory device would collide with what the group's IOMMU
+ *	can map (see cmd_collision_addr()).
+ *   vfio-tests klog-has A B
+ *	Exit 0 if a kernel log line contains both A and B.
  *   vfio-tests compare STOCK_FILE OURS_FILE [ALLOWED_DIFFS_FILE]
  *	Print TAP: each case's assertions under each backend, then whether the
  *	observations agree (the differential run), allowing only the documented
@@ -289,8 +294,44 @@ static int cmd_compare(int argc, char **argv)
 	return failed ? 1 : 0;
 }
 
+/*
+ * collision-addr --group N: the first IOVA in [4 GiB, 1 TiB), 1 GiB-aligned,
+ * that the group's container cannot map (where a VM's memory device would
+ * collide), or "none".
+ */
+static int cmd_collision_addr(int argc, char **argv)
+{
+	struct ctx t = { .out = stderr, .name = "collision-addr" };
+	struct vt_ranges vr;
+	struct vt_cont vc;
+	uint64_t a;
+	unsigned int i;
+
+	if (argc != 4 || strcmp(argv[2], "--group"))
+		return 2;
+	t.group = atoi(argv[3]);
+	if (vt_open(&t, &vc, VFIO_TYPE1v2_IOMMU) || vt_get_ranges(vc.c, &vr))
+		return 1;
+	vt_close(&vc);
+	for (a = 1ULL << 32; a < 1ULL << 40; a += 1ULL << 30) {
+		for (i = 0; i < vr.nr; i++)
+			if (a >= vr.r[i].start && a + (1ULL << 30) - 1 <= vr.r[i].end)
+				break;
+		if (i == vr.nr) {
+			printf("%#llx\n", (unsigned long long)a);
+			return 0;
+		}
+	}
+	printf("none\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "klog-has"))
+		return !vt_klog_has(argv[2], argv[3]);
+	if (argc > 1 && !strcmp(argv[1], "collision-addr"))
+		return cmd_collision_addr(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "run"))
 		return cmd_run(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "compare"))

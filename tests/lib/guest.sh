@@ -11,14 +11,15 @@ initramfs_base() {
 	cp /bin/busybox "$dir/bin/busybox" || return 1
 	cp "$TOP/.build/guest/vfio-tests" "$dir/bin/vfio-tests" || return 1
 	cp "$TOP/tests/guest/init" "$dir/init"
+	cp "$TOP/tests/guest/qemu-client" "$dir/bin/qemu-client"
 	cp "$TOP/tests/guest/allowed-diffs" "$dir/lib/vfio-iova/allowed-diffs"
 	cp "$ko" "$dir/lib/vfio-iova/vfio_iommu_iova.ko"
 	cp "$(dirname "$ko")/tests/mdev/vfio_iova_test_mdev.ko" "$dir/lib/vfio-iova/" || return 1
 
 	# virtio-iommu first where the kernel has it, then vfio-pci and its deps.
-	local want=(vfio-pci mdev)
+	local want=(vfio-pci mdev 9p 9pnet_virtio virtio_pci)
 	[ -z "$(find "$root/lib/modules/$abi" -name 'virtio[-_]iommu.ko*' | head -n1)" ] ||
-		want=(virtio_iommu vfio-pci mdev)
+		want=(virtio_iommu "${want[@]}")
 	: >"$dir/lib/vfio-iova/load-order"
 	local stock base m
 	stock=$(module_paths "$root" "$abi" vfio_iommu_type1 | tail -n1)
@@ -80,7 +81,8 @@ boot_scenario() {
 	(cd "$out" && echo etc/scenario | cpio -o -H newc --quiet) >"$out/scenario.cpio"
 	cat "$base" "$out/scenario.cpio" >"$out/initramfs.cpio"
 	timeout --kill-after=10 "$tmo" qemu-system-x86_64 \
-		-M "$machine" -accel "$accel" -cpu max -m 1G -smp 1 \
+		-M "$machine" -accel "$accel" -cpu max -m 2G -smp 1 \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on \
 		-device "$iommu" -device edu -device edu \
 		-kernel "$root/boot/vmlinuz-$abi" -initrd "$out/initramfs.cpio" \
 		-append "console=ttyS0 panic=-1 quiet panic_on_warn=1 oops=panic $cmdline" \
