@@ -19,7 +19,7 @@ if [ -z "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then
 	touch "$stamp"
 fi
 pkgs="build-essential libc6-dev make gcc perl kmod cpio xz-utils zstd sparse dwarves
-	qemu-system-x86 busybox-static linux-source-6.1 bc"
+	qemu-system-x86 busybox-static linux-source-6.1 bc dpdk-dev librte-net-e1000-23"
 for line in $(kernel_lines); do
 	pkgs="$pkgs linux-headers-$(kernel_abi "$line")"
 done

@@ -106,3 +106,30 @@ void case_extensions(struct ctx *t)
 		vt_close(&vc);
 	}
 }
+
+/* VFIO_TYPE1_NESTING_IOMMU: answered, and refused at attach where the IOMMU cannot nest. */
+void case_nesting(struct ctx *t)
+{
+	char path[64];
+	int c, g;
+	long r;
+
+	c = open("/dev/vfio/vfio", O_RDWR);
+	snprintf(path, sizeof(path), "/dev/vfio/%d", t->group);
+	g = open(path, O_RDWR);
+	CHECK(t, c >= 0 && g >= 0, "open container and group");
+	if (c < 0 || g < 0)
+		goto out;
+	record(t, "ext", "%ld", xioctl(c, VFIO_CHECK_EXTENSION, (void *)VFIO_TYPE1_NESTING_IOMMU));
+	record(t, "set_container", "%ld", xioctl(g, VFIO_GROUP_SET_CONTAINER, &c));
+	r = xioctl(c, VFIO_SET_IOMMU, (void *)VFIO_TYPE1_NESTING_IOMMU);
+	record(t, "set_iommu", "%ld", r);
+	if (!r)
+		record(t, "ext_after", "%ld", xioctl(c, VFIO_CHECK_EXTENSION,
+						     (void *)VFIO_TYPE1_NESTING_IOMMU));
+out:
+	if (g >= 0)
+		close(g);
+	if (c >= 0)
+		close(c);
+}

@@ -11,6 +11,8 @@
  *   vfio-tests collision-addr --group N
  *	Where a VM's memory device would collide with what the group's IOMMU
  *	can map (see cmd_collision_addr()).
+ *   vfio-tests last-valid --group N
+ *	The last valid IOVA of the group's container.
  *   vfio-tests klog-has A B
  *	Exit 0 if a kernel log line contains both A and B.
  *   vfio-tests compare STOCK_FILE OURS_FILE [ALLOWED_DIFFS_FILE]
@@ -34,6 +36,7 @@ static const struct {
 	{ "set-iommu-type1v2", case_set_iommu_type1v2 },
 	{ "set-iommu-type1", case_set_iommu_type1 },
 	{ "extensions", case_extensions },
+	{ "nesting", case_nesting },
 	{ "get-info", case_get_info },
 	{ "map-args", case_map_args },
 	{ "map-ranges", case_map_ranges },
@@ -326,12 +329,31 @@ static int cmd_collision_addr(int argc, char **argv)
 	return 0;
 }
 
+/* last-valid --group N: the last valid IOVA of the group's container. */
+static int cmd_last_valid(int argc, char **argv)
+{
+	struct ctx t = { .out = stderr, .name = "last-valid" };
+	struct vt_ranges vr;
+	struct vt_cont vc;
+
+	if (argc != 4 || strcmp(argv[2], "--group"))
+		return 2;
+	t.group = atoi(argv[3]);
+	if (vt_open(&t, &vc, VFIO_TYPE1v2_IOMMU) || vt_get_ranges(vc.c, &vr) || !vr.nr)
+		return 1;
+	vt_close(&vc);
+	printf("%#llx\n", (unsigned long long)vr.r[vr.nr - 1].end);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "klog-has"))
 		return !vt_klog_has(argv[2], argv[3]);
 	if (argc > 1 && !strcmp(argv[1], "collision-addr"))
 		return cmd_collision_addr(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "last-valid"))
+		return cmd_last_valid(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "run"))
 		return cmd_run(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "compare"))

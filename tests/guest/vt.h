@@ -112,6 +112,7 @@ void case_update_vaddr(struct ctx *t);
 void case_update_vaddr_emulated(struct ctx *t);
 void case_dirty_pages(struct ctx *t);
 void case_dirty_pages_emulated(struct ctx *t);
+void case_nesting(struct ctx *t);
 void case_ours_introspection(struct ctx *t);
 void case_coexist_selection(struct ctx *t);
 

@@ -11,7 +11,7 @@ initramfs_base() {
 	cp /bin/busybox "$dir/bin/busybox" || return 1
 	cp "$TOP/.build/guest/vfio-tests" "$dir/bin/vfio-tests" || return 1
 	cp "$TOP/tests/guest/init" "$dir/init"
-	cp "$TOP/tests/guest/qemu-client" "$dir/bin/qemu-client"
+	cp "$TOP/tests/guest/qemu-client" "$TOP/tests/guest/dpdk-client" "$dir/bin/"
 	cp "$TOP/tests/guest/allowed-diffs" "$dir/lib/vfio-iova/allowed-diffs"
 	cp "$ko" "$dir/lib/vfio-iova/vfio_iommu_iova.ko"
 	cp "$(dirname "$ko")/tests/mdev/vfio_iova_test_mdev.ko" "$dir/lib/vfio-iova/" || return 1
@@ -84,10 +84,11 @@ boot_scenario() {
 		-M "$machine" -accel "$accel" -cpu max -m 2G -smp 1 \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on \
 		-device "$iommu" -device edu -device edu \
+		-device e1000e,netdev=n0 -netdev user,id=n0,restrict=on \
 		-kernel "$root/boot/vmlinuz-$abi" -initrd "$out/initramfs.cpio" \
 		-append "console=ttyS0 panic=-1 quiet panic_on_warn=1 oops=panic $cmdline" \
 		-serial "file:$out/console.log" -serial "file:$out/results.tap" \
-		-nic none -vga none -display none -monitor none -no-reboot
+		-vga none -display none -monitor none -no-reboot
 	local rc=$?
 	# The serial line turns \n into \r\n.
 	[ ! -e "$out/results.tap" ] || sed -i 's/\r$//' "$out/results.tap"
