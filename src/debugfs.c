@@ -104,7 +104,8 @@ static int stats_show(struct seq_file *s, void *unused)
 	mutex_lock(&c->lock);
 	seq_printf(s, "owner: %d %s\n", c->owner_pid, c->owner_comm);
 	seq_printf(s, "type: %s\n", c->nesting ? "type1-nesting" : c->v2 ? "type1v2" : "type1");
-	seq_printf(s, "mappings: %u\n", vfio_iova_dma_entry_limit - c->dma_avail);
+	seq_printf(s, "domains: %zu\n", list_count_nodes(&c->domains));
+	seq_printf(s, "mappings: %u\n", c->nr_dmas);
 	seq_printf(s, "dma_avail: %u\n", c->dma_avail);
 	seq_printf(s, "pinned_pages: %llu\n", vfio_iova_pinned_pages(c));
 	seq_printf(s, "maps: %llu\n", c->stats.maps);
@@ -136,7 +137,7 @@ static int containers_show(struct seq_file *s, void *unused)
 			groups++;
 		seq_printf(s, "%u %d %s %s %u %u %llu %llu %llu\n", c->id, c->owner_pid,
 			   c->owner_comm, c->v2 ? "type1v2" : "type1", groups,
-			   vfio_iova_dma_entry_limit - c->dma_avail, vfio_iova_pinned_pages(c),
+			   c->nr_dmas, vfio_iova_pinned_pages(c),
 			   c->stats.refused_maps, c->stats.refused_attaches);
 		mutex_unlock(&c->lock);
 	}

@@ -92,6 +92,7 @@ static u64 vfio_iova_remove_dma(struct vfio_iova_container *c, struct vfio_iova_
 		c->vaddr_invalid_count--;
 	vfio_iova_free_dma(dma);
 	c->dma_avail++;
+	c->nr_dmas--;
 	return size;
 }
 
@@ -195,6 +196,7 @@ int vfio_iova_do_map(struct vfio_iova_container *c, u64 iova, u64 size,
 	}
 	vfio_iova_link_dma(c, dma);
 	c->dma_avail--;
+	c->nr_dmas++;
 	c->stats.maps++;
 out:
 	mutex_unlock(&c->lock);

@@ -297,6 +297,8 @@ static bool vfio_iova_reuse_domain(struct vfio_iova_container *c, struct vfio_io
 {
 	struct vfio_iova_domain *d;
 
+	if (!vfio_iova_reuse_domains)
+		return false;
 	list_for_each_entry(d, &c->domains, next) {
 		if (d->domain->ops != nd->domain->ops ||
 		    d->enforce_cache_coherency != nd->enforce_cache_coherency)

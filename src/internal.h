@@ -51,6 +51,7 @@ extern bool vfio_iova_disable_hugepages;
 extern unsigned int vfio_iova_dma_entry_limit;
 extern bool vfio_iova_serve_type1;
 extern bool vfio_iova_serve_type1v2;
+extern bool vfio_iova_reuse_domains;
 
 /* One reserved region of a group, as the IOMMU core reported it. */
 struct vfio_iova_resv {
@@ -124,6 +125,7 @@ struct vfio_iova_container {
 	struct list_head emulated;	/* groups without an IOMMU domain */
 	struct rb_root dmas;		/* struct vfio_iova_dma, by iova */
 	unsigned int dma_avail;		/* entries left under dma_entry_limit */
+	unsigned int nr_dmas;		/* entries in dmas */
 	unsigned int vaddr_invalid_count; /* mappings with vaddr_invalid */
 	/* Valid IOVA ranges; meaningful only while there is a domain. */
 	struct iova_ranges valid;

@@ -39,6 +39,11 @@ module_param_named(serve_type1v2, vfio_iova_serve_type1v2, bool, 0644);
 MODULE_PARM_DESC(serve_type1v2,
 		 "Serve new VFIO_TYPE1v2_IOMMU (and nesting) containers; N leaves them to another backend (Y).");
 
+bool vfio_iova_reuse_domains = true;
+module_param_named(reuse_domains, vfio_iova_reuse_domains, bool, 0644);
+MODULE_PARM_DESC(reuse_domains,
+		 "Let a group join a compatible existing IOMMU domain; N gives each its own (Y; N for testing).");
+
 /* Protects vfio_iova_containers and vfio_iova_next_id. */
 DEFINE_MUTEX(vfio_iova_list_lock);
 LIST_HEAD(vfio_iova_containers);

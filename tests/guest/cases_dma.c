@@ -218,6 +218,15 @@ void case_two_groups(struct ctx *t)
 	vt_get_ranges(vc.c, &after);
 	record(t, "ranges_same", "%d", before.nr == after.nr &&
 	       !memcmp(before.r, after.r, before.nr * sizeof(before.r[0])));
+	/* Ours: one shared domain, or one each with reuse_domains=N. */
+	if (!strcmp(t->backend, "vfio_iommu_iova")) {
+		long reuse = vt_set_param("vfio_iommu_iova", "reuse_domains", 1);
+		long domains = vt_our_stat("domains");
+
+		vt_set_param("vfio_iommu_iova", "reuse_domains", reuse);
+		CHECK(t, domains == (reuse ? 1 : 2), "%ld domains with reuse_domains=%ld",
+		      domains, reuse);
+	}
 	if (edu_open(t, vc.g, t->device, &a) || edu_open(t, g2, t->device2, &b))
 		goto out;
 
@@ -243,6 +252,22 @@ out:
 	vt_close(&vc);
 	munmap(src, PAGE);
 	munmap(dst, PAGE);
+}
+
+/*
+ * Ours only: with reuse_domains=N the second group gets a domain of its
+ * own, so the existing mappings are replayed into it from the first one,
+ * and unmaps must reach both domains.
+ */
+void case_ours_two_domains(struct ctx *t)
+{
+	long old = vt_set_param("vfio_iommu_iova", "reuse_domains", 0);
+
+	CHECK(t, old >= 0, "cannot set reuse_domains");
+	if (old < 0)
+		return;
+	case_two_groups(t);	/* which checks the number of domains */
+	vt_set_param("vfio_iommu_iova", "reuse_domains", old);
 }
 
 /* Without allow_unsafe_interrupts, a group without MSI isolation is refused. */

@@ -61,6 +61,7 @@ static const struct {
 	{ "dirty-pages", case_dirty_pages },
 	{ "dirty-pages-emulated", case_dirty_pages_emulated },
 	{ "ours-introspection", case_ours_introspection },
+	{ "ours-two-domains", case_ours_two_domains },
 	{ "ours-emulated-stubborn", case_ours_emulated_stubborn },
 	{ "coexist-selection", case_coexist_selection },
 	/* Last: after every other case. */

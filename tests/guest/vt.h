@@ -73,6 +73,9 @@ uint64_t vt_pgsizes(int c);
 /* The whole GET_INFO reply in hex (argsz negotiated). */
 int vt_info_hex(int c, char *hex, size_t len);
 
+/* A number from our debugfs stats of this process's (last) container. */
+long vt_our_stat(const char *key);
+
 /* Is there a kernel log line containing both @a and @b? */
 int vt_klog_has(const char *a, const char *b);
 
@@ -113,6 +116,7 @@ void case_update_vaddr_emulated(struct ctx *t);
 void case_dirty_pages(struct ctx *t);
 void case_dirty_pages_emulated(struct ctx *t);
 void case_nesting(struct ctx *t);
+void case_ours_two_domains(struct ctx *t);
 void case_ours_introspection(struct ctx *t);
 void case_coexist_selection(struct ctx *t);
 

@@ -267,3 +267,29 @@ int vt_klog_has(const char *a, const char *b)
 			return 1;
 	return 0;
 }
+
+long vt_our_stat(const char *key)
+{
+	char path[96], line[256], want[64];
+	long v = -1;
+	int id, pid;
+	FILE *f = fopen("/sys/kernel/debug/vfio-iommu-iova/containers", "r");
+
+	if (!f)
+		return -1;
+	path[0] = 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%d %d", &id, &pid) == 2 && pid == getpid())
+			snprintf(path, sizeof(path),
+				 "/sys/kernel/debug/vfio-iommu-iova/%d/stats", id);
+	fclose(f);
+	f = path[0] ? fopen(path, "r") : NULL;
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), "%s: %%ld", key);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, want, &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}

@@ -59,7 +59,7 @@ iommu_field() {
 # guest; OUTDIR gets console.log and results.tap.  Exit status of qemu.
 boot_scenario() {
 	local name=$1 line=$2 layout=$3 base=$4 out=$5 extra=${6:-} abi accel
-	local machine iommu cmdline params root tmo=${VFIO_IOVA_BOOT_TIMEOUT:-240}
+	local machine iommu cmdline params root tmo=${VFIO_IOVA_BOOT_TIMEOUT:-480}
 	abi=$(kernel_abi "$line") || return 1
 	root=$(kernel_root "$abi") || return 1
 	machine=$(iommu_field "$layout" 2) || { echo "unknown layout $layout" >&2; return 1; }
