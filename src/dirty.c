@@ -18,11 +18,6 @@
 
 #include "internal.h"
 
-static unsigned int vfio_iova_pgshift(struct vfio_iova_container *c)
-{
-	return __ffs(c->pgsize_bitmap);
-}
-
 int vfio_iova_bitmap_alloc(struct vfio_iova_container *c, struct vfio_iova_dma *dma)
 {
 	u64 npages = dma->size >> vfio_iova_pgshift(c);

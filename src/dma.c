@@ -116,7 +116,7 @@ u64 vfio_iova_pinned_pages(struct vfio_iova_container *c)
 
 static unsigned long vfio_iova_pgsize(struct vfio_iova_container *c)
 {
-	return 1UL << __ffs(c->pgsize_bitmap);
+	return 1UL << vfio_iova_pgshift(c);
 }
 
 /* Say why a map was refused: kernel log (rate-limited) and debugfs. */
@@ -429,16 +429,13 @@ int vfio_iova_replay(struct vfio_iova_container *c, struct vfio_iova_domain *d)
 
 		while (done < dma->size) {
 			u64 iova = dma->iova + done;
-			phys_addr_t phys = iommu_iova_to_phys(from->domain, iova);
-			u64 len = PAGE_SIZE;
+			phys_addr_t phys;
+			u64 len = vfio_iova_phys_run(from->domain, iova, dma->size - done, &phys);
 
 			if (WARN_ON(!phys)) {
 				ret = -EFAULT;
 				break;
 			}
-			while (done + len < dma->size &&
-			       iommu_iova_to_phys(from->domain, iova + len) == phys + len)
-				len += PAGE_SIZE;
 			ret = vfio_iova_iommu_map(d->domain, iova, phys, len,
 						  dma->prot | IOMMU_CACHE);
 			if (ret)

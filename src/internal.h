@@ -147,6 +147,12 @@ struct vfio_iova_container {
 	struct dentry *debugfs;
 };
 
+/* The smallest IOMMU page size of the container, as a shift. */
+static inline unsigned int vfio_iova_pgshift(const struct vfio_iova_container *c)
+{
+	return __ffs(c->pgsize_bitmap);
+}
+
 /* main.c */
 extern struct mutex vfio_iova_list_lock;
 extern struct list_head vfio_iova_containers;
@@ -203,6 +209,7 @@ long vfio_iova_pin(struct vfio_iova_dma *dma, unsigned long vaddr, unsigned long
 long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma, u64 size);
 void vfio_iova_unmap_unpin(struct vfio_iova_container *c, struct vfio_iova_dma *dma);
 void vfio_iova_unpin_keep(struct vfio_iova_container *c, struct vfio_iova_dma *dma);
+u64 vfio_iova_phys_run(struct iommu_domain *domain, u64 iova, u64 max, phys_addr_t *phys);
 
 /* domain.c */
 int vfio_iova_attach_group(void *data, struct iommu_group *group,

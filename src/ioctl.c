@@ -80,7 +80,7 @@ static int vfio_iova_build_caps(struct vfio_iova_container *c, struct vfio_info_
 	struct vfio_iommu_type1_info_cap_migration mig = {
 		.header.id = VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION,
 		.header.version = 1,
-		.pgsize_bitmap = (size_t)1 << __ffs(c->pgsize_bitmap),
+		.pgsize_bitmap = (size_t)1 << vfio_iova_pgshift(c),
 		.max_dirty_bitmap_size = VFIO_IOVA_DIRTY_SIZE_MAX,
 	};
 	struct vfio_iommu_type1_info_dma_avail avail = {
@@ -259,7 +259,7 @@ static long vfio_iova_dirty_pages(struct vfio_iova_container *c, unsigned long a
 		return ret;
 
 	mutex_lock(&c->lock);
-	pgsize = 1ULL << __ffs(c->pgsize_bitmap);
+	pgsize = 1ULL << vfio_iova_pgshift(c);
 	/* Only the smallest page size, and whole pages of it. */
 	if (range.bitmap.pgsize != pgsize || (range.iova | range.size) & (pgsize - 1))
 		ret = -EINVAL;

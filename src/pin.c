@@ -238,6 +238,22 @@ out:
 }
 
 /*
+ * The physical address of @iova in @domain (in *@phys, 0 if unmapped) and
+ * the length, at most @max, of the physically contiguous run from there.
+ */
+u64 vfio_iova_phys_run(struct iommu_domain *domain, u64 iova, u64 max, phys_addr_t *phys)
+{
+	u64 len = PAGE_SIZE;
+
+	*phys = iommu_iova_to_phys(domain, iova);
+	if (!*phys)
+		return len;
+	while (len < max && iommu_iova_to_phys(domain, iova + len) == *phys + len)
+		len += PAGE_SIZE;
+	return len;
+}
+
+/*
  * Remove @dma from every domain, unpin its pages and uncharge them.  The
  * physical pages are read back from the first domain before it forgets
  * them; the other domains are simply unmapped.
@@ -258,19 +274,15 @@ void vfio_iova_unmap_unpin(struct vfio_iova_container *c, struct vfio_iova_dma *
 			iommu_unmap(d->domain, dma->iova, dma->size);
 
 	while (done < dma->size) {
-		u64 iova = dma->iova + done, len = PAGE_SIZE, unmapped, i;
-		phys_addr_t phys = iommu_iova_to_phys(first->domain, iova);
+		u64 iova = dma->iova + done, len, i;
+		phys_addr_t phys;
 
+		len = vfio_iova_phys_run(first->domain, iova, dma->size - done, &phys);
 		if (WARN_ON(!phys)) {
 			done += PAGE_SIZE;
 			continue;
 		}
-		while (done + len < dma->size &&
-		       iommu_iova_to_phys(first->domain, iova + len) == phys + len)
-			len += PAGE_SIZE;
-		unmapped = iommu_unmap(first->domain, iova, len);
-		if (WARN_ON(unmapped < len))
-			unmapped = len;
+		WARN_ON(iommu_unmap(first->domain, iova, len) < len);
 		for (i = 0; i < len >> PAGE_SHIFT; i++) {
 			unsigned long pfn = (phys >> PAGE_SHIFT) + i;
 
