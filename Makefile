@@ -7,13 +7,26 @@
 # make check                       the whole test suite (installs what it needs)
 # make unit                        host unit tests only (ASan/UBSan)
 # make style                       checkpatch.pl --strict on our sources
+# make check-dkms                  the DKMS/.deb end-to-end test alone (root;
+#                                  installs and removes kernels and packages)
+# make deb                         the vfio-iommu-iova-dkms .deb, in .build/deb/
+# make dkms-install [KVER=<abi>]   from this checkout: DKMS source, build and
+#                                  install for KVER, modprobe.d rule (root)
+# make dkms-uninstall              undo dkms-install (root)
 # make clean
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 KROOT ?= /
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+SRCDIR := /usr/src/vfio-iommu-iova-$(VERSION)
+MODPROBE_CONF := /lib/modprobe.d/vfio-iommu-iova.conf
 LAYOUT := include/generated/vfio_iova_layout.h
 PROBES := include/generated/vfio_iova_probes.h
+
+# copy_sources DIR [MORE]: the module's tracked sources (no build output).
+SOURCES := src include Kbuild Makefile dkms.conf
+copy_sources = git ls-files -z $(SOURCES) $(2) | xargs -0 cp --parents -t $(1)
 
 all: module
 
@@ -32,6 +45,27 @@ matrix:
 check:
 	tests/run.sh
 
+check-dkms:
+	tests/dkms/run.sh
+
+deb:
+	rm -rf .build/deb && mkdir -p .build/deb/vfio-iommu-iova-$(VERSION)
+	$(call copy_sources,.build/deb/vfio-iommu-iova-$(VERSION),debian LICENSE README.md)
+	cd .build/deb/vfio-iommu-iova-$(VERSION) && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
+		{ tail -n 30 ../build.log; exit 1; }
+	@ls .build/deb/*.deb
+
+dkms-install:
+	rm -rf $(SRCDIR) && mkdir -p $(SRCDIR)
+	$(call copy_sources,$(SRCDIR))
+	dkms add -m vfio-iommu-iova -v $(VERSION)
+	dkms install -m vfio-iommu-iova -v $(VERSION) -k $(KVER)
+	install -D -m 644 src/modprobe.d/vfio-iommu-iova.conf $(MODPROBE_CONF)
+
+dkms-uninstall:
+	-dkms remove -m vfio-iommu-iova -v $(VERSION) --all
+	rm -rf $(SRCDIR) $(MODPROBE_CONF)
+
 unit:
 	tests/host/run.sh
 
@@ -42,4 +76,4 @@ clean:
 	-[ ! -d $(KDIR) ] || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf include/generated .build
 
-.PHONY: all module layout matrix check unit style clean
+.PHONY: all module layout matrix check check-dkms deb dkms-install dkms-uninstall unit style clean

@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The DKMS and Debian package path, end to end, the way a user lives it, on
+# this machine (root; it installs and removes real packages):
+#
+# For each order of the kernel lines (old, new):
+#   1. only the old line's kernel (image and headers) is installed;
+#   2. apt install ./vfio-iommu-iova-dkms_*.deb: DKMS builds, signs and
+#      installs the module for the old kernel, the modprobe.d rule lands;
+#   3. the "kernel upgrade": apt install the new line's image and headers;
+#      DKMS must build the module for it by itself;
+#   4. boot the new kernel under QEMU with this machine's root filesystem:
+#      the real modprobe and modprobe.d, the real /lib/modules.  modprobe
+#      vfio-pci loads our module, and Debian's QEMU with -device vfio-pci is
+#      served by it (tests/dkms/guest-init);
+#   5. apt remove: no module, source, DKMS tree or rule is left, and the same
+#      boot now gets the stock backend.
+# At the end both lines are installed again and our package is not.
+# TAP on stdout; OUT (default tests/out/dkms) keeps logs and guest output.
+
+set -u
+. "$(dirname "$0")/../lib/common.sh"
+. "$TOP/tests/lib/guest.sh"
+OUT=${OUT:-$TOP/tests/out/dkms}
+PKG=vfio-iommu-iova-dkms
+export DEBIAN_FRONTEND=noninteractive
+[ "$(id -u)" = 0 ] || die "the DKMS test installs packages: run it as root"
+rm -rf "$OUT"
+mkdir -p "$OUT"
+log=$OUT/apt.log
+
+apt_do() {	# apt_do ARGS...: apt-get, output to the log
+	echo "+ apt-get $*" >>"$log"
+	apt-get -y -q "$@" >>"$log" 2>&1
+}
+installed() { dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q '^install ok installed'; }
+kernel_pkgs() { echo "linux-image-$1 linux-headers-$1"; }
+ours_for() { find "/lib/modules/$1/updates" -name 'vfio_iommu_iova.ko*' 2>/dev/null | head -n1; }
+
+make -C "$TOP" -s deb >"$OUT/deb.log" 2>&1 || { tail -n 20 "$OUT/deb.log"; die "make deb failed"; }
+deb=$(ls "$TOP"/.build/deb/${PKG}_*_all.deb)
+check "make deb builds $PKG with dh-dkms" "[ -f '$deb' ] && dpkg-deb -f '$deb' Depends | grep -q dkms"
+
+# Start clean: not ours, whatever an earlier run left.
+installed $PKG && apt_do remove $PKG
+apt_do purge $PKG
+
+# guest NAME ABI LINE LAYOUT MODE: boot ABI's installed kernel, judge it.
+guest() {
+	local name=$1 abi=$2 line=$3 layout=$4 mode=$5 dir=$OUT/$1 dir2 res
+	mkdir -p "$dir"
+	dir2=$(mktemp -d) || return 1
+	mkdir -p "$dir2"/{bin,dev,proc,sys,etc,lib/vfio-iova/mods}
+	cp /bin/busybox "$dir2/bin/" && cp "$TOP/tests/dkms/guest-init" "$dir2/init" &&
+		add_modules / "$abi" "$dir2" 9p 9pnet_virtio virtio_pci || return 1
+	chmod 755 "$dir2"
+	(cd "$dir2" && find . | cpio -o -H newc --quiet) >"$dir/base.cpio"
+	rm -rf "$dir2"
+	GUEST_ROOT=/ boot_scenario "$name" "$line" "$layout" "$dir/base.cpio" "$dir" "MODE=$mode" \
+		>"$dir/qemu.log" 2>&1
+	grep -E '^(not ok|#)' "$dir/results.tap" 2>/dev/null | sed "s/^/# $name: /"
+	res=$(judge "$dir/results.tap")
+	check "$name: guest ($mode, $abi, $layout): ${res% *} passed, ${res#* } failed" \
+		"judge '$dir/results.tap' >/dev/null"
+}
+
+mapfile -t lines < <(kernel_lines)
+[ ${#lines[@]} -ge 2 ] || die "the DKMS test needs two kernel lines in tests/kernels.conf"
+orders=("${lines[0]} ${lines[1]} intel48" "${lines[1]} ${lines[0]} amd")
+for order in "${orders[@]}"; do
+	read -r old new layout <<<"$order"
+	oabi=$(kernel_abi "$old") && nabi=$(kernel_abi "$new") || exit 1
+	echo "# order: $old ($oabi) installed first, then $new ($nabi)"
+
+	# 1. Only the old kernel.
+	apt_do purge $(kernel_pkgs "$nabi")
+	apt_do install $(kernel_pkgs "$oabi")
+	check "$old: only $oabi is installed" \
+		"installed linux-headers-$oabi && ! installed linux-headers-$nabi && ! installed linux-image-$nabi"
+
+	# 2. Our package.
+	apt_do install "$deb"
+	check "$old: apt install ./$(basename "$deb")" "installed $PKG"
+	check "$old: DKMS built and installed the module for $oabi" \
+		"dkms status -m vfio-iommu-iova -k $oabi 2>/dev/null | grep -q ': installed' && [ -n \"\$(ours_for $oabi)\" ]"
+	f=$(ours_for "$oabi")
+	check "$old: the module carries its verified layout" \
+		"modinfo -F layout '$f' | grep -q '(btf, $oabi)'"
+	check "$old: DKMS signed it (Secure Boot: MOK /var/lib/dkms/mok.pub)" \
+		"modinfo -F signer '$f' | grep -q 'DKMS module signing key'"
+	check "$old: the modprobe.d rule is installed" "[ -f /lib/modprobe.d/vfio-iommu-iova.conf ]"
+	check "$old: modprobe resolves vfio_iommu_type1 to ours" \
+		"modprobe -S $oabi --show-depends vfio_iommu_type1 | grep -q 'ignore-install vfio_iommu_iova'"
+
+	# 3. The kernel upgrade.
+	check "$new: no module for $nabi before its kernel is installed" "[ -z \"\$(ours_for $nabi)\" ]"
+	apt_do install $(kernel_pkgs "$nabi")
+	check "$new: installing $nabi made DKMS build the module for it" \
+		"dkms status -m vfio-iommu-iova -k $nabi 2>/dev/null | grep -q ': installed' && [ -n \"\$(ours_for $nabi)\" ]"
+
+	# 4. A VM host running the new kernel.
+	guest "dkms-$new-installed" "$nabi" "$new" "$layout" installed
+
+	# 5. Removal.
+	apt_do remove $PKG
+	check "$new: apt remove $PKG" "! installed $PKG"
+	check "$new: no module left for any kernel" \
+		"[ -z \"\$(find /lib/modules -name 'vfio_iommu_iova.ko*')\" ]"
+	check "$new: no modprobe.d rule, DKMS tree or source left" \
+		"[ ! -e /lib/modprobe.d/vfio-iommu-iova.conf ] && [ ! -e /var/lib/dkms/vfio-iommu-iova ] && [ -z \"\$(ls -d /usr/src/vfio-iommu-iova-* 2>/dev/null)\" ]"
+	check "$new: dpkg keeps nothing of it (no config-files state)" \
+		"! dpkg-query -W -f='\${Status}' $PKG 2>/dev/null | grep -q config-files"
+	guest "dkms-$new-removed" "$nabi" "$new" "$layout" removed
+done
+echo "1..$check_n"
