@@ -3,9 +3,10 @@
 # Install everything `make check` needs on a fresh Debian 12 machine (root):
 # build tools, QEMU, busybox, sparse, pahole, the headers of every supported
 # kernel line (resolved from the archive now) and linux-source-6.1 for
-# checkpatch.pl.  Kernel images are not installed: the harness downloads and
-# extracts them into the cache (but Debian's 6.12 headers package itself
-# depends on its image).
+# checkpatch.pl, dkms and debhelper for the package test.  Kernel images
+# are not installed here: the guest scenarios download and extract them into
+# the cache (but Debian's 6.12 headers package itself depends on its image),
+# and tests/dkms/run.sh installs them for real, as its test.
 set -eu
 . "$(dirname "$0")/lib/common.sh"
 
@@ -19,7 +20,8 @@ if [ -z "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then
 	touch "$stamp"
 fi
 pkgs="build-essential libc6-dev make gcc perl kmod cpio xz-utils zstd sparse dwarves
-	qemu-system-x86 busybox-static linux-source-6.1 bc dpdk-dev librte-net-e1000-23"
+	qemu-system-x86 busybox-static linux-source-6.1 bc dpdk-dev librte-net-e1000-23
+	dkms dh-dkms debhelper openssl dpkg-dev"
 for line in $(kernel_lines); do
 	pkgs="$pkgs linux-headers-$(kernel_abi "$line")"
 done

@@ -4,7 +4,8 @@
 # C=2), checkpatch, host unit tests, then boot every guest scenario of
 # tests/scenarios.conf with QEMU and run the differential guest tests, plus
 # two self-checks of the harness (a deliberately broken test and a guest
-# that crashes must both be reported as failures).  Ends with a summary
+# that crashes must both be reported as failures), and last the DKMS and
+# Debian package test (tests/dkms/run.sh).  Ends with a summary
 # table and the line "N passed, N failed".
 #
 # Environment: VFIO_IOVA_CACHE (downloads, default /var/cache/vfio-iommu-iova),
@@ -142,6 +143,20 @@ for row in "${rows[@]}"; do
 		fi ;;
 	esac
 done
+
+# Last, as it installs and removes kernels and our package on this machine.
+echo "== DKMS and the Debian package, end to end (tests/dkms/run.sh)"
+OUT=$OUT/dkms tests/dkms/run.sh >"$OUT/dkms.tap" 2>&1
+grep -E '^(not ok|# order)' "$OUT/dkms.tap"
+tap_step dkms "$OUT/dkms.tap"
+dkms_res=ok
+grep -q '^not ok' "$OUT/dkms.tap" && dkms_res=fail
+if ! grep -q '^1\.\.' "$OUT/dkms.tap"; then	# it stopped before its end
+	failed=$((failed + 1))
+	dkms_res=fail
+	tail -n 20 "$OUT/dkms.tap"
+fi
+summary+=("$(printf '%-28s %-5s %s' "dkms end to end" "$dkms_res" "$(grep -c '^ok' "$OUT/dkms.tap") ok, $(grep -c '^not ok' "$OUT/dkms.tap") not ok: both orders of the kernel lines")")
 
 echo
 echo "== summary ($(($(date +%s) - start)) s)"

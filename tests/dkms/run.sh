@@ -59,7 +59,7 @@ guest() {
 	rm -rf "$dir2"
 	GUEST_ROOT=/ boot_scenario "$name" "$line" "$layout" "$dir/base.cpio" "$dir" "MODE=$mode" \
 		>"$dir/qemu.log" 2>&1
-	grep -E '^(not ok|#)' "$dir/results.tap" 2>/dev/null | sed "s/^/# $name: /"
+	grep -E "^(not ok|#)" "$dir/results.tap" 2>/dev/null | sed "s/^/# guest: /"
 	res=$(judge "$dir/results.tap")
 	check "$name: guest ($mode, $abi, $layout): ${res% *} passed, ${res#* } failed" \
 		"judge '$dir/results.tap' >/dev/null"
@@ -98,6 +98,11 @@ for order in "${orders[@]}"; do
 	apt_do install $(kernel_pkgs "$nabi")
 	check "$new: installing $nabi made DKMS build the module for it" \
 		"dkms status -m vfio-iommu-iova -k $nabi 2>/dev/null | grep -q ': installed' && [ -n \"\$(ours_for $nabi)\" ]"
+	f=$(ours_for "$nabi")
+	case $f in
+	*.xz) check "$new: its xz compression is one the kernel can read (CRC32, like kbuild's)" \
+		"xz -lv '$f' | grep -q 'Check: *CRC32'" ;;
+	esac
 
 	# 4. A VM host running the new kernel.
 	guest "dkms-$new-installed" "$nabi" "$new" "$layout" installed
@@ -114,3 +119,5 @@ for order in "${orders[@]}"; do
 	guest "dkms-$new-removed" "$nabi" "$new" "$layout" removed
 done
 echo "1..$check_n"
+echo "$((check_n - check_failed)) passed, $check_failed failed"
+[ "$check_failed" -eq 0 ]

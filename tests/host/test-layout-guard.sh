@@ -21,6 +21,16 @@ check "no BTF available: refused" "[ $rc -ne 0 ] && [ ! -e $w/x.h ]"
 check "refusal names the kernel" "grep -q 'refusing to build for kernel 5.99.0-fake-amd64' $w/msg"
 check "refusal says what to do" "grep -q 'install linux-image-5.99.0-fake-amd64' $w/msg"
 
+# dkms.conf's check: the same verdicts, one line, nothing written.
+check "--check: verified kernel accepted silently" \
+	"[ -z \"\$($w/src/scripts/verify-layout.sh --check $abi $root 2>&1)\" ]"
+"$w/src/scripts/verify-layout.sh" --check 5.99.0-fake-amd64 "$w/empty" >"$w/msg" 2>&1
+rc=$?
+check "--check: no BTF: refused in one line naming the image" \
+	"[ $rc -ne 0 ] && [ \$(wc -l <$w/msg) = 1 ] && grep -q 'no readable kernel image .*vmlinuz-5.99.0-fake-amd64' $w/msg"
+check "dkms.conf and debian/changelog carry the same version" \
+	"[ \"\$(sed -n 's/^PACKAGE_VERSION=\"\\(.*\\)\"/\\1/p' $TOP/dkms.conf)\" = \"\$(sed -n '1s/.*(\\(.*\\)).*/\\1/p' $TOP/debian/changelog)\" ]"
+
 # A kernel whose layout matches no fingerprint (simulated by moving one
 # member in every fingerprint) is refused and its layout is shown.
 sed -i 's|(\*release)(void \*); /\* 24 8 \*/|(*release)(void *); /* 24 4 */|' "$w"/include/compat/layouts/*.layout

@@ -25,7 +25,7 @@ check "control: without the file, vfio pulls in the stock backend" \
 	"grep -q 'insmod .*/vfio_iommu_type1.ko' $w/without"
 modprobe -d "$w" -S "$abi" -C "$TOP/src/modprobe.d" --show-depends vfio >"$w/with" 2>&1
 check "with the file, vfio pulls in vfio_iommu_iova" \
-	"grep -q '^install /sbin/modprobe --ignore-install vfio_iommu_iova' $w/with"
+	"grep -q '^install .*VFIO_IOVA_NESTED=1 /sbin/modprobe --ignore-install vfio_iommu_iova' $w/with"
 check "with the file, the stock backend is not inserted" \
 	"! grep -q 'vfio_iommu_type1.ko' $w/with"
 modprobe -d "$w" -S "$abi" -C "$TOP/src/modprobe.d" --show-depends vfio_iommu_type1 >"$w/explicit" 2>&1

@@ -64,9 +64,15 @@ module_paths() {
 
 # For host tests: check DESCRIPTION EXPR prints one TAP line for EXPR.
 check_n=0
+check_failed=0
 check() {
 	check_n=$((check_n + 1))
-	if eval "$2"; then echo "ok $check_n - $1"; else echo "not ok $check_n - $1"; fi
+	if eval "$2"; then
+		echo "ok $check_n - $1"
+	else
+		echo "not ok $check_n - $1"
+		check_failed=$((check_failed + 1))
+	fi
 }
 
 # first_line_root: the ABI and extracted root of the first kernel line, into

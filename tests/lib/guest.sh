@@ -1,10 +1,39 @@
 # shellcheck shell=bash
 # Build guest initramfs images and boot scenarios.  Sourced after common.sh.
 
+# unpack_module FILE DIR: FILE (maybe compressed) into DIR/lib/vfio-iova/mods;
+# prints the guest path.
+unpack_module() {
+	local base
+	base=$(basename "$1")
+	base=${base%.xz}
+	base=${base%.zst}
+	mkdir -p "$2/lib/vfio-iova/mods"
+	case $1 in
+	*.xz) xz -dc "$1" ;;
+	*.zst) zstd -qdc "$1" ;;
+	*) cat "$1" ;;
+	esac >"$2/lib/vfio-iova/mods/$base" || return 1
+	echo "/lib/vfio-iova/mods/$base"
+}
+
+# add_modules ROOT ABI DIR MODULE...: the modules and their dependencies
+# from ROOT/lib/modules/ABI into the initramfs tree DIR, appended to
+# DIR/lib/vfio-iova/load-order (dependencies first, each once).
+add_modules() {
+	local root=$1 abi=$2 dir=$3 m p
+	shift 3
+	touch "$dir/lib/vfio-iova/load-order"
+	for m in $(module_paths "$root" "$abi" "$@"); do
+		p=$(unpack_module "$m" "$dir") || return 1
+		grep -qx "$p" "$dir/lib/vfio-iova/load-order" || echo "$p" >>"$dir/lib/vfio-iova/load-order"
+	done
+}
+
 # initramfs_base ABI KO OUT: the per-kernel part of the initramfs (busybox,
 # test binary, the kernel's VFIO modules, our module).
 initramfs_base() {
-	local abi=$1 ko=$2 out=$3 root dir n=0
+	local abi=$1 ko=$2 out=$3 root dir
 	root=$(kernel_prepare "$abi") || return 1
 	dir=$(mktemp -d) || return 1
 	mkdir -p "$dir"/{bin,dev,proc,sys,etc,lib/vfio-iova/mods}
@@ -20,26 +49,15 @@ initramfs_base() {
 	local want=(vfio-pci mdev 9p 9pnet_virtio virtio_pci)
 	[ -z "$(find "$root/lib/modules/$abi" -name 'virtio[-_]iommu.ko*' | head -n1)" ] ||
 		want=(virtio_iommu "${want[@]}")
-	: >"$dir/lib/vfio-iova/load-order"
-	local stock base m
+	local stock
 	stock=$(module_paths "$root" "$abi" vfio_iommu_type1 | tail -n1)
-	for m in $(module_paths "$root" "$abi" "${want[@]}") "$stock"; do
-		base=$(basename "$m")
-		base=${base%.xz}
-		base=${base%.zst}
-		[ -e "$dir/lib/vfio-iova/mods/$base" ] && continue
-		case $m in
-		*.xz) xz -dc "$m" >"$dir/lib/vfio-iova/mods/$base" ;;
-		*.zst) zstd -qdc "$m" >"$dir/lib/vfio-iova/mods/$base" ;;
-		*) cp "$m" "$dir/lib/vfio-iova/mods/$base" ;;
-		esac || return 1
-		# vfio's softdep pulls in the stock backend: the guest loads it itself.
-		[ "$m" = "$stock" ] && continue
-		echo "/lib/vfio-iova/mods/$base" >>"$dir/lib/vfio-iova/load-order"
-		n=$((n + 1))
-	done
-	echo "/lib/vfio-iova/mods/$(basename "${stock%.xz}")" >"$dir/lib/vfio-iova/stock-backend"
-	[ "$n" -gt 0 ] && [ -s "$dir/lib/vfio-iova/stock-backend" ] ||
+	add_modules "$root" "$abi" "$dir" "${want[@]}" || return 1
+	# vfio's softdep pulls in the stock backend: the guest loads it itself.
+	stock=$(unpack_module "$stock" "$dir") || return 1
+	echo "$stock" >"$dir/lib/vfio-iova/stock-backend"
+	grep -vx "$stock" "$dir/lib/vfio-iova/load-order" >"$dir/load-order"
+	mv "$dir/load-order" "$dir/lib/vfio-iova/load-order"
+	[ -s "$dir/lib/vfio-iova/load-order" ] && [ -s "$dir/lib/vfio-iova/stock-backend" ] ||
 		{ echo "no VFIO modules found for $abi" >&2; return 1; }
 	chmod 755 "$dir"	# mktemp made it 0700: the guest's / must be searchable
 	(cd "$dir" && find . | cpio -o -H newc --quiet) >"$out" || return 1
@@ -57,11 +75,16 @@ iommu_field() {
 
 # boot_scenario NAME LINE LAYOUT BASE_CPIO OUTDIR [EXTRA_ENV]: boot one
 # guest; OUTDIR gets console.log and results.tap.  Exit status of qemu.
+# The guest has the edu devices, an e1000e NIC and this machine's root
+# filesystem (9p tag hostroot, read-only).
 boot_scenario() {
 	local name=$1 line=$2 layout=$3 base=$4 out=$5 extra=${6:-} abi accel
 	local machine iommu cmdline params root tmo=${VFIO_IOVA_BOOT_TIMEOUT:-480}
 	abi=$(kernel_abi "$line") || return 1
-	root=$(kernel_root "$abi") || return 1
+	# The kernel image: extracted into the cache, or (GUEST_ROOT=/) the one
+	# installed on this machine.
+	root=${GUEST_ROOT:-}
+	[ -n "$root" ] || root=$(kernel_root "$abi") || return 1
 	machine=$(iommu_field "$layout" 2) || { echo "unknown layout $layout" >&2; return 1; }
 	iommu=$(iommu_field "$layout" 3)
 	cmdline=$(iommu_field "$layout" 4)
