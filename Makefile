@@ -13,6 +13,7 @@
 # make dkms-install [KVER=<abi>]   from this checkout: DKMS source, build and
 #                                  install for KVER, modprobe.d rule (root)
 # make dkms-uninstall              undo dkms-install (root)
+# make tool                       the vfio-iova tool, in .build/tools/
 # make clean
 
 KVER ?= $(shell uname -r)
@@ -45,12 +46,24 @@ matrix:
 check:
 	tests/run.sh
 
+TOOL_SRC := $(wildcard tools/vfio-iova/*.c) src/iova_ranges.c
+TOOL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+	-Itools/shim -Isrc -Itools/vfio-iova
+
+TOOL ?= .build/tools/vfio-iova
+
+tool: $(TOOL)
+
+$(TOOL): $(TOOL_SRC) $(wildcard tools/vfio-iova/*.h) tools/shim/linux/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOL_CFLAGS) -o $@ $(TOOL_SRC)
+
 check-dkms:
 	tests/dkms/run.sh
 
 deb:
 	rm -rf .build/deb && mkdir -p .build/deb/vfio-iommu-iova-$(VERSION)
-	$(call copy_sources,.build/deb/vfio-iommu-iova-$(VERSION),debian LICENSE README.md)
+	$(call copy_sources,.build/deb/vfio-iommu-iova-$(VERSION),debian tools LICENSE README.md)
 	cd .build/deb/vfio-iommu-iova-$(VERSION) && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
 		{ tail -n 30 ../build.log; exit 1; }
 	@ls .build/deb/*.deb
@@ -76,4 +89,4 @@ clean:
 	-[ ! -d $(KDIR) ] || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf include/generated .build
 
-.PHONY: all module layout matrix check check-dkms deb dkms-install dkms-uninstall unit style clean
+.PHONY: all module layout matrix tool check check-dkms deb dkms-install dkms-uninstall unit style clean

@@ -21,7 +21,7 @@ if [ -z "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then
 fi
 pkgs="build-essential libc6-dev make gcc perl kmod cpio xz-utils zstd sparse dwarves
 	qemu-system-x86 busybox-static linux-source-6.1 bc dpdk-dev librte-net-e1000-23
-	dkms dh-dkms debhelper openssl dpkg-dev"
+	dkms dh-dkms debhelper openssl dpkg-dev python3"
 for line in $(kernel_lines); do
 	pkgs="$pkgs linux-headers-$(kernel_abi "$line")"
 done

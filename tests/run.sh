@@ -66,6 +66,8 @@ summary+=("$(printf '%-28s %-5s %s' "host unit tests" "$(grep -q '^not ok' "$OUT
 echo "== guest scenarios"
 gcc -static -O2 -Wall -Wextra -Werror -o .build/guest/vfio-tests tests/guest/*.c ||
 	die "cannot build the guest test program"
+make -s tool && make -s tool CC="gcc -static" TOOL=.build/guest/vfio-iova ||
+	die "cannot build the vfio-iova tool for the guest"
 declare -A base
 for line in $(kernel_lines); do
 	abi=$(kernel_abi "$line")
@@ -143,6 +145,26 @@ for row in "${rows[@]}"; do
 		fi ;;
 	esac
 done
+
+# vfio-iova merge of what the tool saw in two guests with different IOMMU
+# layouts (their "hostjson" lines) against a trivial model of intersection.
+hosts=()
+for row in "${rows[@]}"; do
+	read -r name _ <<<"$row"
+	f=$OUT/$name/host.json
+	sed -n 's/^hostjson //p' "$OUT/$name/results.tap" 2>/dev/null >"$f"
+	[ -s "$f" ] && [ "${#hosts[@]}" -lt 4 ] && hosts+=("$f")
+done
+if [ "${#hosts[@]}" -ge 2 ]; then
+	echo "== vfio-iova merge of ${#hosts[@]} guests' host --json"
+	if .build/tools/vfio-iova --json merge "${hosts[@]}" >"$OUT/merged.json" 2>"$OUT/merge.err" &&
+		tests/merge-check.py "$OUT/merged.json" "${hosts[@]}" >"$OUT/merge.log" 2>&1; then
+		result ok "vfio-iova merge" "$(cat "$OUT/merge.log")"
+	else
+		cat "$OUT/merge.err" "$OUT/merge.log"
+		result fail "vfio-iova merge" "see tests/out/merge.log"
+	fi
+fi
 
 # Last, as it installs and removes kernels and our package on this machine.
 echo "== DKMS and the Debian package, end to end (tests/dkms/run.sh)"

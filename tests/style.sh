@@ -20,10 +20,10 @@ list() {
 }
 # The module: everything checkpatch has to say counts.
 kernel=$(list 'src/*.[ch]' 'include/*.h')
-# User-space test code: the same, except the rules that only make sense in
+# User-space code (tests, the vfio-iova tool): the same, except the rules that only make sense in
 # the kernel (kernel integer types, volatile for MMIO, the kernel's attribute
 # macros).
-user=$(list 'tests/*.[ch]')
+user=$(list 'tests/*.[ch]' 'tools/*.[ch]')
 cp=("$cp_dir/scripts/checkpatch.pl" --strict --no-tree --no-summary --terse)
 # shellcheck disable=SC2086
 out=$("${cp[@]}" -f $kernel 2>&1;
@@ -32,4 +32,4 @@ if [ -n "$out" ]; then
 	echo "$out"
 	exit 1
 fi
-echo "checkpatch --strict: $(echo $kernel | wc -w) module files, $(echo $user | wc -w) test files clean"
+echo "checkpatch --strict: $(echo $kernel | wc -w) module files, $(echo $user | wc -w) test and tool files clean"

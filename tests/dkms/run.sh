@@ -40,11 +40,13 @@ ours_for() { find "/lib/modules/$1/updates" -name 'vfio_iommu_iova.ko*' 2>/dev/n
 
 make -C "$TOP" -s deb >"$OUT/deb.log" 2>&1 || { tail -n 20 "$OUT/deb.log"; die "make deb failed"; }
 deb=$(ls "$TOP"/.build/deb/${PKG}_*_all.deb)
+tool=$(ls "$TOP"/.build/deb/vfio-iova_*.deb)
 check "make deb builds $PKG with dh-dkms" "[ -f '$deb' ] && dpkg-deb -f '$deb' Depends | grep -q dkms"
+check "make deb builds the vfio-iova tool package" "[ -f '$tool' ]"
 
 # Start clean: not ours, whatever an earlier run left.
 installed $PKG && apt_do remove $PKG
-apt_do purge $PKG
+apt_do purge $PKG vfio-iova
 
 # guest NAME ABI LINE LAYOUT MODE: boot ABI's installed kernel, judge it.
 guest() {
@@ -80,8 +82,10 @@ for order in "${orders[@]}"; do
 		"installed linux-headers-$oabi && ! installed linux-headers-$nabi && ! installed linux-image-$nabi"
 
 	# 2. Our package.
-	apt_do install "$deb"
-	check "$old: apt install ./$(basename "$deb")" "installed $PKG"
+	apt_do install "$deb" "$tool"
+	check "$old: apt install ./$(basename "$deb") ./$(basename "$tool")" "installed $PKG && installed vfio-iova"
+	check "$old: vfio-iova runs from the package, which carries its man page" \
+		"/usr/bin/vfio-iova --version | grep -q '^vfio-iova ' && dpkg-deb -c '$tool' | grep -q 'usr/share/man/man1/vfio-iova.1.gz'"
 	check "$old: DKMS built and installed the module for $oabi" \
 		"dkms status -m vfio-iommu-iova -k $oabi 2>/dev/null | grep -q ': installed' && [ -n \"\$(ours_for $oabi)\" ]"
 	f=$(ours_for "$oabi")
@@ -108,8 +112,8 @@ for order in "${orders[@]}"; do
 	guest "dkms-$new-installed" "$nabi" "$new" "$layout" installed
 
 	# 5. Removal.
-	apt_do remove $PKG
-	check "$new: apt remove $PKG" "! installed $PKG"
+	apt_do remove $PKG vfio-iova
+	check "$new: apt remove $PKG vfio-iova" "! installed $PKG && ! installed vfio-iova && [ ! -e /usr/bin/vfio-iova ]"
 	check "$new: no module left for any kernel" \
 		"[ -z \"\$(find /lib/modules -name 'vfio_iommu_iova.ko*')\" ]"
 	check "$new: no modprobe.d rule, DKMS tree or source left" \

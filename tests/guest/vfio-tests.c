@@ -330,12 +330,17 @@ static int cmd_collision_addr(int argc, char **argv)
 	return 0;
 }
 
-/* last-valid --group N: the last valid IOVA of the group's container. */
-static int cmd_last_valid(int argc, char **argv)
+/*
+ * last-valid --group N: the last valid IOVA of the group's container;
+ * ranges --group N: every valid range, "0xstart-0xlast" a line.
+ */
+static int cmd_ranges(int argc, char **argv)
 {
-	struct ctx t = { .out = stderr, .name = "last-valid" };
+	struct ctx t = { .out = stderr, .name = argv[1] };
+	bool last = !strcmp(argv[1], "last-valid");
 	struct vt_ranges vr;
 	struct vt_cont vc;
+	unsigned int i;
 
 	if (argc != 4 || strcmp(argv[2], "--group"))
 		return 2;
@@ -343,7 +348,12 @@ static int cmd_last_valid(int argc, char **argv)
 	if (vt_open(&t, &vc, VFIO_TYPE1v2_IOMMU) || vt_get_ranges(vc.c, &vr) || !vr.nr)
 		return 1;
 	vt_close(&vc);
-	printf("%#llx\n", (unsigned long long)vr.r[vr.nr - 1].end);
+	for (i = last ? vr.nr - 1 : 0; i < vr.nr; i++)
+		if (last)
+			printf("%#llx\n", (unsigned long long)vr.r[i].end);
+		else
+			printf("0x%llx-0x%llx\n", (unsigned long long)vr.r[i].start,
+			       (unsigned long long)vr.r[i].end);
 	return 0;
 }
 
@@ -353,8 +363,8 @@ int main(int argc, char **argv)
 		return !vt_klog_has(argv[2], argv[3]);
 	if (argc > 1 && !strcmp(argv[1], "collision-addr"))
 		return cmd_collision_addr(argc, argv);
-	if (argc > 1 && !strcmp(argv[1], "last-valid"))
-		return cmd_last_valid(argc, argv);
+	if (argc > 1 && (!strcmp(argv[1], "last-valid") || !strcmp(argv[1], "ranges")))
+		return cmd_ranges(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "run"))
 		return cmd_run(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "compare"))

@@ -24,8 +24,8 @@ for t in "$HOST"/test-*.c "$HOST"/test-*.sh; do
 		bin=$BUILD/${name%.c}
 		extra=$(sed -n 's|^// build: ||p' "$t" | tr ' ' '\n' | sed "s|^|$TOP/|")
 		# shellcheck disable=SC2086
-		if ! gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror $SAN -I"$HOST/shim" \
-			-I"$TOP/src" -I"$HOST" -o "$bin" "$t" $extra 2>"$bin.log"; then
+		if ! gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror $SAN -I"$TOP/tools/shim" \
+			-I"$TOP/src" -I"$TOP/tools/vfio-iova" -I"$HOST" -o "$bin" "$t" $extra 2>"$bin.log"; then
 			n=$((n + 1)); failed=$((failed + 1))
 			echo "not ok $n - $name: does not build"
 			sed 's/^/#   /' "$bin.log"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The IOVA range algebra (src/iova_ranges.c, compiled unchanged against
- * tests/host/shim) compared with a trivial reference model on random
+ * tools/shim, shared with the vfio-iova tool) compared with a trivial reference model on random
  * operations: a 64-bit bitmap over a window of 64 IOVAs, placed at the
  * bottom of the address space or at its very top (last IOVA U64_MAX).
  * Allocation failures are injected at random: a failed operation must leave

@@ -38,9 +38,10 @@ initramfs_base() {
 	dir=$(mktemp -d) || return 1
 	mkdir -p "$dir"/{bin,dev,proc,sys,etc,lib/vfio-iova/mods}
 	cp /bin/busybox "$dir/bin/busybox" || return 1
-	cp "$TOP/.build/guest/vfio-tests" "$dir/bin/vfio-tests" || return 1
+	cp "$TOP/.build/guest/vfio-tests" "$TOP/.build/guest/vfio-iova" "$dir/bin/" || return 1
 	cp "$TOP/tests/guest/init" "$dir/init"
-	cp "$TOP/tests/guest/qemu-client" "$TOP/tests/guest/dpdk-client" "$dir/bin/"
+	cp "$TOP/tests/guest/qemu-client" "$TOP/tests/guest/dpdk-client" "$TOP/tests/guest/tool-client" \
+		"$dir/bin/"
 	cp "$TOP/tests/guest/allowed-diffs" "$dir/lib/vfio-iova/allowed-diffs"
 	cp "$ko" "$dir/lib/vfio-iova/vfio_iommu_iova.ko"
 	cp "$(dirname "$ko")/tests/mdev/vfio_iova_test_mdev.ko" "$dir/lib/vfio-iova/" || return 1

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* User-space stand-in for <linux/types.h>, for the host unit tests. */
+/* User-space stand-in for <linux/types.h>: src/iova_ranges.c in user space. */
 #ifndef SHIM_LINUX_TYPES_H
 #define SHIM_LINUX_TYPES_H
+#include_next <linux/types.h>	/* the UAPI __u32 & co., for <linux/vfio.h> */
 #include <stdbool.h>
 #include <stddef.h>
 
