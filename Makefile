@@ -14,6 +14,8 @@
 #                                  install for KVER, modprobe.d rule (root)
 # make dkms-uninstall              undo dkms-install (root)
 # make tool                       the vfio-iova tool, in .build/tools/
+# make bench                       ours against the stock backend, side by side
+#                                  (tests/bench/run.sh; tests/out/bench/)
 # make clean
 
 KVER ?= $(shell uname -r)
@@ -61,6 +63,9 @@ $(TOOL): $(TOOL_SRC) $(wildcard tools/vfio-iova/*.h) tools/shim/linux/*.h
 check-dkms:
 	tests/dkms/run.sh
 
+bench:
+	tests/bench/run.sh
+
 deb:
 	rm -rf .build/deb && mkdir -p .build/deb/vfio-iommu-iova-$(VERSION)
 	$(call copy_sources,.build/deb/vfio-iommu-iova-$(VERSION),debian tools LICENSE README.md)
@@ -89,4 +94,4 @@ clean:
 	-[ ! -d $(KDIR) ] || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf include/generated .build
 
-.PHONY: all module layout matrix tool check check-dkms deb dkms-install dkms-uninstall unit style clean
+.PHONY: all module layout matrix tool bench check check-dkms deb dkms-install dkms-uninstall unit style clean

@@ -365,6 +365,8 @@ int main(int argc, char **argv)
 		return cmd_collision_addr(argc, argv);
 	if (argc > 1 && (!strcmp(argv[1], "last-valid") || !strcmp(argv[1], "ranges")))
 		return cmd_ranges(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "bench"))
+		return cmd_bench(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "run"))
 		return cmd_run(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "compare"))

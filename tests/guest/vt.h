@@ -69,6 +69,7 @@ struct vt_ranges {
 };
 
 int vt_get_ranges(int c, struct vt_ranges *out);
+int cmd_bench(int argc, char **argv);	/* bench.c */
 uint64_t vt_pgsizes(int c);
 /* The whole GET_INFO reply in hex (argsz negotiated). */
 int vt_info_hex(int c, char *hex, size_t len);

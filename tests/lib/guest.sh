@@ -41,7 +41,7 @@ initramfs_base() {
 	cp "$TOP/.build/guest/vfio-tests" "$TOP/.build/guest/vfio-iova" "$dir/bin/" || return 1
 	cp "$TOP/tests/guest/init" "$dir/init"
 	cp "$TOP/tests/guest/qemu-client" "$TOP/tests/guest/dpdk-client" "$TOP/tests/guest/tool-client" \
-		"$dir/bin/"
+		"$TOP/tests/guest/bench-loop" "$dir/bin/"
 	cp "$TOP/tests/guest/allowed-diffs" "$dir/lib/vfio-iova/allowed-diffs"
 	cp "$ko" "$dir/lib/vfio-iova/vfio_iommu_iova.ko"
 	cp "$(dirname "$ko")/tests/mdev/vfio_iova_test_mdev.ko" "$dir/lib/vfio-iova/" || return 1
