@@ -38,8 +38,7 @@ struct vfio_iova_dma *vfio_iova_find_dma(struct vfio_iova_container *c, u64 iova
 }
 
 /* The lowest mapping that overlaps [iova, last]. */
-static struct vfio_iova_dma *vfio_iova_first_dma(struct vfio_iova_container *c,
-						 u64 iova, u64 last)
+struct vfio_iova_dma *vfio_iova_first_dma(struct vfio_iova_container *c, u64 iova, u64 last)
 {
 	struct rb_node *n = c->dmas.rb_node;
 	struct vfio_iova_dma *found = NULL;

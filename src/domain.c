@@ -238,6 +238,36 @@ static void vfio_iova_free_group(struct vfio_iova_group *g)
 }
 
 /*
+ * The lowest mapping with an IOVA outside @valid, and (in @gap) its first
+ * such IOVA.  A tree lookup per hole of @valid, not a walk of the mappings:
+ * the holes are few, the mappings can be tens of thousands.
+ */
+static struct vfio_iova_dma *vfio_iova_first_outside(struct vfio_iova_container *c,
+						     const struct iova_ranges *valid, u64 *gap)
+{
+	u64 start = 0;		/* the first IOVA not looked at yet */
+	u32 i;
+
+	for (i = 0; i <= valid->nr; i++) {
+		u64 last = i < valid->nr ? valid->v[i].start - 1 : U64_MAX;
+		struct vfio_iova_dma *dma;
+
+		/* The hole [start, last] before range i (or after the last). */
+		if (i == valid->nr || valid->v[i].start > start) {
+			dma = vfio_iova_first_dma(c, start, last);
+			if (dma) {
+				*gap = max(dma->iova, start);
+				return dma;
+			}
+		}
+		if (i == valid->nr || valid->v[i].last == U64_MAX)
+			break;
+		start = valid->v[i].last + 1;
+	}
+	return NULL;
+}
+
+/*
  * Every existing mapping must lie in @valid.  Otherwise say which one and
  * why, and refuse.
  */
@@ -245,37 +275,34 @@ static int vfio_iova_check_mappings(struct vfio_iova_container *c, struct vfio_i
 				    struct iommu_domain *domain, struct iova_ranges *valid)
 {
 	const struct iommu_domain_geometry *geo = &domain->geometry;
-	struct rb_node *n;
+	struct vfio_iova_dma *dma;
 	char why[160];
 	unsigned int i;
+	u64 last, gap;
 
-	for (n = rb_first(&c->dmas); n; n = rb_next(n)) {
-		struct vfio_iova_dma *dma = rb_entry(n, struct vfio_iova_dma, node);
-		u64 last = vfio_iova_dma_last(dma), gap;
-
-		if (!iova_ranges_first_gap(valid, dma->iova, last, &gap))
-			continue;
-		snprintf(why, sizeof(why), "IOVA %#llx is not in a valid range", gap);
-		if (gap < geo->aperture_start || gap > geo->aperture_end)
+	dma = vfio_iova_first_outside(c, valid, &gap);
+	if (!dma)
+		return 0;
+	last = vfio_iova_dma_last(dma);
+	snprintf(why, sizeof(why), "IOVA %#llx is not in a valid range", gap);
+	if (gap < geo->aperture_start || gap > geo->aperture_end)
+		snprintf(why, sizeof(why),
+			 "outside the aperture [%#llx-%#llx] of its IOMMU",
+			 (u64)geo->aperture_start, (u64)geo->aperture_end);
+	for (i = 0; i < g->nr_resv; i++)
+		if (vfio_iova_resv_excluded(&g->resv[i]) &&
+		    iova_overlaps(dma->iova, last, g->resv[i].start, g->resv[i].last))
 			snprintf(why, sizeof(why),
-				 "outside the aperture [%#llx-%#llx] of its IOMMU",
-				 (u64)geo->aperture_start, (u64)geo->aperture_end);
-		for (i = 0; i < g->nr_resv; i++)
-			if (vfio_iova_resv_excluded(&g->resv[i]) &&
-			    iova_overlaps(dma->iova, last, g->resv[i].start, g->resv[i].last))
-				snprintf(why, sizeof(why),
-					 "overlaps its reserved region [%#llx-%#llx] (%s)",
-					 g->resv[i].start, g->resv[i].last,
-					 vfio_iova_resv_type_name(g->resv[i].type));
-		c->stats.refused_attaches++;
-		snprintf(c->last_refusal, sizeof(c->last_refusal),
-			 "attach of group %d refused: mapping [%#llx-%#llx] %s",
-			 g->id, dma->iova, last, why);
-		pr_warn("container %u (pid %d %s): %s\n", c->id, c->owner_pid, c->owner_comm,
-			c->last_refusal);
-		return -EINVAL;
-	}
-	return 0;
+				 "overlaps its reserved region [%#llx-%#llx] (%s)",
+				 g->resv[i].start, g->resv[i].last,
+				 vfio_iova_resv_type_name(g->resv[i].type));
+	c->stats.refused_attaches++;
+	snprintf(c->last_refusal, sizeof(c->last_refusal),
+		 "attach of group %d refused: mapping [%#llx-%#llx] %s",
+		 g->id, dma->iova, last, why);
+	pr_warn("container %u (pid %d %s): %s\n", c->id, c->owner_pid, c->owner_comm,
+		c->last_refusal);
+	return -EINVAL;
 }
 
 static void vfio_iova_update_pgsizes(struct vfio_iova_container *c)
