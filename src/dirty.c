@@ -153,10 +153,10 @@ int vfio_iova_dirty_get(struct vfio_iova_container *c, u64 __user *ubitmap, u64 
 	if (dma && vfio_iova_dma_last(dma) != last)
 		return -EINVAL;
 
-	for (n = rb_first(&c->dmas); n; n = rb_next(n)) {
+	/* No mapping straddles iova (checked above): start at the first one in. */
+	dma = vfio_iova_first_dma(c, iova, last);
+	for (n = dma ? &dma->node : NULL; n; n = rb_next(n)) {
 		dma = rb_entry(n, struct vfio_iova_dma, node);
-		if (dma->iova < iova)
-			continue;
 		if (dma->iova > last)
 			break;
 		ret = vfio_iova_copy_dirty(c, dma, ubitmap, iova);

@@ -124,7 +124,7 @@ static void vfio_iova_refuse_map(struct vfio_iova_container *c, u64 iova, u64 la
 	char why[160];
 	u64 gap = iova;
 
-	iova_ranges_first_gap(&c->valid, iova, last, &gap);
+	iova_ranges_first_gap(&c->valid, iova, last, &gap, NULL);
 	vfio_iova_explain(c, gap, why, sizeof(why));
 	c->stats.refused_maps++;
 	snprintf(c->last_refusal, sizeof(c->last_refusal),

@@ -245,24 +245,18 @@ static void vfio_iova_free_group(struct vfio_iova_group *g)
 static struct vfio_iova_dma *vfio_iova_first_outside(struct vfio_iova_container *c,
 						     const struct iova_ranges *valid, u64 *gap)
 {
-	u64 start = 0;		/* the first IOVA not looked at yet */
-	u32 i;
+	u64 start = 0, hole, hole_last;
 
-	for (i = 0; i <= valid->nr; i++) {
-		u64 last = i < valid->nr ? valid->v[i].start - 1 : U64_MAX;
-		struct vfio_iova_dma *dma;
+	while (iova_ranges_first_gap(valid, start, U64_MAX, &hole, &hole_last)) {
+		struct vfio_iova_dma *dma = vfio_iova_first_dma(c, hole, hole_last);
 
-		/* The hole [start, last] before range i (or after the last). */
-		if (i == valid->nr || valid->v[i].start > start) {
-			dma = vfio_iova_first_dma(c, start, last);
-			if (dma) {
-				*gap = max(dma->iova, start);
-				return dma;
-			}
+		if (dma) {
+			*gap = max(dma->iova, hole);
+			return dma;
 		}
-		if (i == valid->nr || valid->v[i].last == U64_MAX)
+		if (hole_last == U64_MAX)
 			break;
-		start = valid->v[i].last + 1;
+		start = hole_last + 1;
 	}
 	return NULL;
 }

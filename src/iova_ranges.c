@@ -163,20 +163,24 @@ bool iova_ranges_contains(const struct iova_ranges *r, u64 start, u64 last)
 }
 
 bool iova_ranges_first_gap(const struct iova_ranges *r, u64 start, u64 last,
-			   u64 *gap)
+			   u64 *gap, u64 *gap_last)
 {
 	u32 i;
 
 	if (start > last)
 		return false;
 	i = iova_ranges_find(r, start);
-	if (i >= r->nr || r->v[i].start > start) {
+	if (i < r->nr && r->v[i].start <= start) {
+		/* Ranges are non-adjacent: the end of this one is followed by a gap. */
+		if (r->v[i].last >= last)
+			return false;
+		*gap = r->v[i].last + 1;
+		i++;
+	} else {
 		*gap = start;
-		return true;
 	}
-	/* Ranges are non-adjacent: the end of this one is followed by a gap. */
-	if (r->v[i].last >= last)
-		return false;
-	*gap = r->v[i].last + 1;
+	/* The gap ends where the next range starts, or at @last. */
+	if (gap_last)
+		*gap_last = i < r->nr && r->v[i].start - 1 < last ? r->v[i].start - 1 : last;
 	return true;
 }

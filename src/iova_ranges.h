@@ -47,11 +47,12 @@ int iova_ranges_exclude(struct iova_ranges *r, u64 start, u64 last);
 /* Is all of [start, last] inside one range of @r? */
 bool iova_ranges_contains(const struct iova_ranges *r, u64 start, u64 last);
 /*
- * The first IOVA of [start, last] that is not in @r, in *@gap; false if
- * there is none (the whole range is valid).
+ * The first stretch of [start, last] that is not in @r: its first IOVA in
+ * *@gap and, unless @gap_last is NULL, its last in *@gap_last (clipped to
+ * @last); false if there is none (the whole range is valid).
  */
 bool iova_ranges_first_gap(const struct iova_ranges *r, u64 start, u64 last,
-			   u64 *gap);
+			   u64 *gap, u64 *gap_last);
 /* Do [a_start, a_last] and [b_start, b_last] share an IOVA? */
 static inline bool iova_overlaps(u64 a_start, u64 a_last, u64 b_start, u64 b_last)
 {

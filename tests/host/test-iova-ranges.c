@@ -81,9 +81,9 @@ static void fail_detail(const char *op, const struct model *m, u64 got)
 static int check_queries(const struct model *m, const struct iova_ranges *r)
 {
 	unsigned int lo = rnd() % 64, hi = lo + rnd() % (64 - lo);
-	u64 want = span_bits(lo, hi), gap;
+	u64 want = span_bits(lo, hi), gap, gap_last;
 	int in = (m->bits & want) == want;
-	bool g = iova_ranges_first_gap(r, m->base + lo, m->base + hi, &gap);
+	bool g = iova_ranges_first_gap(r, m->base + lo, m->base + hi, &gap, &gap_last);
 	unsigned int i;
 
 	if (iova_ranges_contains(r, m->base + lo, m->base + hi) != in)
@@ -95,10 +95,15 @@ static int check_queries(const struct model *m, const struct iova_ranges *r)
 			;
 		if (gap != m->base + i)
 			return 0;
+		/* The gap runs to the next valid IOVA, or to hi. */
+		while (i < hi && !(m->bits & (1ULL << (i + 1))))
+			i++;
+		if (gap_last != m->base + i)
+			return 0;
 	}
 	/* Reversed ranges are never contained and have no gap. */
 	return hi == lo || (!iova_ranges_contains(r, m->base + hi, m->base + lo) &&
-			    !iova_ranges_first_gap(r, m->base + hi, m->base + lo, &gap));
+			    !iova_ranges_first_gap(r, m->base + hi, m->base + lo, &gap, NULL));
 }
 
 static int random_run(unsigned long rounds)
@@ -189,7 +194,7 @@ static void edge_cases(void)
 	       r.v[1].last == U64_MAX, "exclude the MSI window");
 	result(!iova_ranges_exclude(&r, 0xfd00000000ULL, 0xffffffffffULL) && r.nr == 3 &&
 	       !iova_ranges_contains(&r, 0xfcfffff000ULL, 0xfd00000fffULL) &&
-	       iova_ranges_first_gap(&r, 0xfcfffff000ULL, 0xfd00000fffULL, &gap) &&
+	       iova_ranges_first_gap(&r, 0xfcfffff000ULL, 0xfd00000fffULL, &gap, NULL) &&
 	       gap == 0xfd00000000ULL, "exclude the HyperTransport hole");
 	/* 2^39 lies below the HyperTransport hole: two ranges are left. */
 	result(!iova_ranges_intersect(&r, 0, (1ULL << 39) - 1) && r.nr == 2 &&
@@ -200,7 +205,7 @@ static void edge_cases(void)
 	       !iova_ranges_contains(&r, 0, 0), "exclude everything");
 	result(!iova_ranges_set(&r, U64_MAX - 4095, U64_MAX) &&
 	       iova_ranges_contains(&r, U64_MAX - 4095, U64_MAX) &&
-	       !iova_ranges_first_gap(&r, U64_MAX - 4095, U64_MAX, &gap),
+	       !iova_ranges_first_gap(&r, U64_MAX - 4095, U64_MAX, &gap, NULL),
 	       "the last page of the address space");
 	iova_ranges_free(&r);
 	result(shim_live_allocs == 0, "edge cases free everything");

@@ -507,7 +507,7 @@ static int cmd_check(int argc, char **argv, const char *spec, const char *ranges
 		collisions = 0;
 	}
 	for (k = 0; k < map.nr; k++) {
-		u64 s = map.v[k].start, l = map.v[k].last, gap;
+		u64 s = map.v[k].start, l = map.v[k].last, gap, end;
 		bool fits = iova_ranges_contains(&valid, s, l);
 
 		format_size(s, l, size, sizeof(size));
@@ -517,13 +517,7 @@ static int cmd_check(int argc, char **argv, const char *spec, const char *ranges
 		if (fits)
 			continue;
 		/* Walk the holes of [s, l]: each is a stretch no valid range covers. */
-		while (iova_ranges_first_gap(&valid, s, l, &gap)) {
-			u64 end = l;
-			u32 v;
-
-			for (v = 0; v < valid.nr; v++)
-				if (valid.v[v].start > gap && valid.v[v].start - 1 < end)
-					end = valid.v[v].start - 1;
+		while (iova_ranges_first_gap(&valid, s, l, &gap, &end)) {
 			if (json) {
 				printf("%s{\"map\": ", collisions ? ", " : "");
 				jrange("", map.v[k].start, map.v[k].last, "}, \"hole\": ");
