@@ -12,7 +12,10 @@
 # one is a figure.
 #
 # Environment: BENCH_ROUNDS, BENCH_BOOTS ("line layout" pairs, comma
-# separated), VFIO_IOVA_NO_INSTALL=1.
+# separated), VFIO_IOVA_NO_INSTALL=1.  BENCH_PROFILE=WORKLOAD instead runs
+# that workload once per backend under the function_graph tracer and writes
+# the time per kernel function, both backends side by side, to
+# tests/out/bench/profile-BOOT.txt.
 set -u
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/guest.sh"
@@ -50,11 +53,37 @@ for b in "${boots[@]}"; do
 	while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do wait -n; done
 	VFIO_IOVA_BOOT_TIMEOUT=1200 boot_scenario "$name" "$line" "$layout" "${base[$line]}" \
 		"$OUT/$name" "MODE=bench
-ROUNDS=$rounds" >"$OUT/$name.qemu.log" 2>&1 &
+ROUNDS=$rounds
+PROFILE=${BENCH_PROFILE:-}" >"$OUT/$name.qemu.log" 2>&1 &
 done
 wait
 
 status=0
+if [ -n "${BENCH_PROFILE:-}" ]; then
+	for b in "${boots[@]}"; do
+		read -r line layout <<<"$b"
+		f=$OUT/bench-$line-$layout/results.tap
+		if ! grep -q '^VFIO-IOVA-BENCH-DONE' "$f" 2>/dev/null || grep -q '^bench-error' "$f"; then
+			echo "bench-$line-$layout: failed: $(grep -m3 'bench-error\|fatal' "$f" 2>/dev/null | tr '\n' ' ')" >&2
+			status=1
+			continue
+		fi
+		{
+			printf "%-40s %10s %12s %10s %12s\n" function "stock n" "stock us" "ours n" "ours us"
+			awk '$1 == "profile" { k[$3] = 1; n[$2 " " $3] = $4; t[$2 " " $3] = $5 }
+				END {
+					for (f in k) {
+						s = t["stock " f]; o = t["ours " f]
+						printf "%f %-40s %10d %12.1f %10d %12.1f\n", (s > o ? s : o), f,
+							n["stock " f], s, n["ours " f], o
+					}
+				}' "$f" | sort -nr | cut -d' ' -f2-
+		} >"$OUT/profile-$line-$layout.txt"
+		echo "== $line-$layout: $BENCH_PROFILE ($OUT/profile-$line-$layout.txt)"
+		head -n 25 "$OUT/profile-$line-$layout.txt"
+	done
+	exit $status
+fi
 : >"$OUT/results.dat"
 {
 	printf '%-24s %-22s %14s %14s %8s %14s\n' boot workload "stock (us)" "ours (us)" ratio "mlock-1g (us)"
