@@ -31,6 +31,7 @@
 
 #include <linux/iommu.h>
 #include <linux/list.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/ratelimit.h>
 #include <linux/rbtree.h>
@@ -200,7 +201,12 @@ int vfio_iova_dirty_get(struct vfio_iova_container *c, u64 __user *ubitmap, u64 
 			u64 size);
 
 /* pin.c */
-bool vfio_iova_pfn_normal(unsigned long pfn);
+/* Is @pfn ordinary, pinnable and chargeable memory? */
+static inline bool vfio_iova_pfn_normal(unsigned long pfn)
+{
+	return pfn_valid(pfn) && !PageReserved(pfn_to_page(pfn));
+}
+
 void vfio_iova_put_pfn(unsigned long pfn, int prot);
 int vfio_iova_account(struct vfio_iova_dma *dma, long npage);
 int vfio_iova_account_mm(struct mm_struct *mm, struct task_struct *task, bool lock_cap,

@@ -24,15 +24,6 @@
 
 #include "internal.h"
 
-/* Pages pinned by one pin_user_pages_remote() call. */
-#define VFIO_IOVA_BATCH (PAGE_SIZE / sizeof(struct page *))
-
-/* Is @pfn ordinary, pinnable and chargeable memory? */
-bool vfio_iova_pfn_normal(unsigned long pfn)
-{
-	return pfn_valid(pfn) && !PageReserved(pfn_to_page(pfn));
-}
-
 void vfio_iova_put_pfn(unsigned long pfn, int prot)
 {
 	if (vfio_iova_pfn_normal(pfn)) {
@@ -40,6 +31,43 @@ void vfio_iova_put_pfn(unsigned long pfn, int prot)
 
 		unpin_user_pages_dirty_lock(&page, 1, prot & IOMMU_WRITE);
 	}
+}
+
+/*
+ * Does the domain pin of a page mapped at @iova charge locked_vm?  Only an
+ * ordinary page (the caller checks), and not one an emulated user pinned
+ * first.
+ */
+static bool vfio_iova_domain_charges(struct vfio_iova_dma *dma, u64 iova)
+{
+	return RB_EMPTY_ROOT(&dma->vpfns) || !vfio_iova_find_vpfn(dma, iova);
+}
+
+/*
+ * Unpin the @npage consecutive pfns from @pfn that the domains held at
+ * @iova; returns how many of them were charged, for the caller to uncharge
+ * in one go.  A run of ordinary pages is unpinned a folio at a time.
+ */
+static long vfio_iova_put_run(struct vfio_iova_dma *dma, u64 iova, unsigned long pfn,
+			      unsigned long npage)
+{
+	unsigned long i, normal = 0;
+	long charged = 0;
+
+	for (i = 0; i < npage; i++) {
+		if (!vfio_iova_pfn_normal(pfn + i))
+			continue;
+		normal++;
+		charged += vfio_iova_domain_charges(dma, iova + ((u64)i << PAGE_SHIFT));
+	}
+	if (normal == npage) {
+		unpin_user_page_range_dirty_lock(pfn_to_page(pfn), npage,
+						 dma->prot & IOMMU_WRITE);
+		return charged;
+	}
+	for (i = 0; i < npage; i++)
+		vfio_iova_put_pfn(pfn + i, dma->prot);
+	return charged;
 }
 
 /*
@@ -109,8 +137,9 @@ static int vfio_iova_pfnmap(struct mm_struct *mm, unsigned long vaddr, bool writ
 }
 
 /*
- * Pin up to @n pages at @vaddr into @pfns; returns how many, or an errno.
- * Falls back to a single PFNMAP page where pinning is not possible.
+ * Pin up to @n pages at @vaddr into @pages and @pfns; returns how many, or
+ * an errno.  Falls back to a single PFNMAP page where pinning is not
+ * possible: then pages[0] is NULL.
  */
 long vfio_iova_pin(struct vfio_iova_dma *dma, unsigned long vaddr, unsigned long n,
 		   struct page **pages, unsigned long *pfns)
@@ -128,6 +157,7 @@ again:
 		for (i = 0; i < ret; i++)
 			pfns[i] = page_to_pfn(pages[i]);
 	} else if (ret == -EFAULT || !ret) {
+		pages[0] = NULL;
 		ret = vfio_iova_pfnmap(mm, vaddr, dma->prot & IOMMU_WRITE, &pfns[0]);
 		if (ret == -EAGAIN) {
 			mmap_read_unlock(mm);
@@ -141,99 +171,143 @@ again:
 	return ret;
 }
 
-/* Map one physically contiguous run into every domain, or into none. */
+/*
+ * Map @npage pages from @pfn at the end of what @dma has mapped so far, in
+ * every domain or in none, and count them in dma->size.
+ */
 static int vfio_iova_map_run(struct vfio_iova_container *c, struct vfio_iova_dma *dma,
-			     u64 iova, unsigned long pfn, unsigned long npage)
+			     unsigned long pfn, unsigned long npage)
 {
+	u64 iova = dma->iova + dma->size, len = (u64)npage << PAGE_SHIFT;
 	struct vfio_iova_domain *d;
 	int ret;
 
 	list_for_each_entry(d, &c->domains, next) {
-		ret = vfio_iova_iommu_map(d->domain, iova, (phys_addr_t)pfn << PAGE_SHIFT,
-					  npage << PAGE_SHIFT, dma->prot | IOMMU_CACHE);
+		ret = vfio_iova_iommu_map(d->domain, iova, PFN_PHYS(pfn), len,
+					  dma->prot | IOMMU_CACHE);
 		if (ret) {
 			struct vfio_iova_domain *undo;
 
 			list_for_each_entry(undo, &c->domains, next) {
 				if (undo == d)
 					break;
-				iommu_unmap(undo->domain, iova, npage << PAGE_SHIFT);
+				iommu_unmap(undo->domain, iova, len);
 			}
 			return ret;
 		}
 	}
+	dma->size += len;
 	return 0;
 }
 
 /*
+ * Batches of pages pinned by one pin_user_pages_remote() call: a page of
+ * pointers and one of pfns, or a few on the stack for small mappings (the
+ * common case of a driver mapping its rings and buffers page by page).
+ */
+#define VFIO_IOVA_BATCH		(PAGE_SIZE / sizeof(struct page *))
+#define VFIO_IOVA_SMALL_BATCH	8
+
+struct vfio_iova_batch {
+	struct page **pages;
+	unsigned long *pfns;
+	unsigned long capacity;
+	struct page *small_pages[VFIO_IOVA_SMALL_BATCH];
+	unsigned long small_pfns[VFIO_IOVA_SMALL_BATCH];
+};
+
+static int vfio_iova_batch_init(struct vfio_iova_batch *b, unsigned long npage)
+{
+	if (npage <= VFIO_IOVA_SMALL_BATCH) {
+		b->pages = b->small_pages;
+		b->pfns = b->small_pfns;
+		b->capacity = VFIO_IOVA_SMALL_BATCH;
+		return 0;
+	}
+	b->pages = kmalloc_array(VFIO_IOVA_BATCH, sizeof(*b->pages), GFP_KERNEL);
+	b->pfns = kmalloc_array(VFIO_IOVA_BATCH, sizeof(*b->pfns), GFP_KERNEL);
+	b->capacity = VFIO_IOVA_BATCH;
+	return b->pages && b->pfns ? 0 : -ENOMEM;
+}
+
+static void vfio_iova_batch_fini(struct vfio_iova_batch *b)
+{
+	if (b->pages != b->small_pages) {
+		kfree(b->pages);
+		kfree(b->pfns);
+	}
+}
+
+/*
  * Pin @size bytes of @dma's user memory and map them into every domain,
- * in physically contiguous runs (so the IOMMU driver can use its largest
- * page sizes), charging locked_vm.  On failure dma->size says how much is
+ * charging locked_vm.  Physically contiguous pages are mapped as one run,
+ * across batches, so the IOMMU driver can use its largest page sizes and
+ * sync its IOTLB once per run.  On failure dma->size says how much is
  * pinned and mapped; the caller undoes it with vfio_iova_unmap_unpin().
  */
 long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma, u64 size)
 {
 	unsigned long total = size >> PAGE_SHIFT, done = 0;
-	struct page **pages;
-	unsigned long *pfns;
-	long ret = 0;
+	unsigned long run_pfn = 0, run = 0;	/* pinned and charged, not mapped */
+	struct vfio_iova_batch b;
+	long ret;
 
-	pages = kmalloc_array(VFIO_IOVA_BATCH, sizeof(*pages), GFP_KERNEL);
-	pfns = kmalloc_array(VFIO_IOVA_BATCH, sizeof(*pfns), GFP_KERNEL);
-	if (!pages || !pfns) {
-		ret = -ENOMEM;
+	ret = vfio_iova_batch_init(&b, total);
+	if (ret)
 		goto out;
-	}
 	dma->iommu_mapped = true;
 
 	while (done < total) {
-		long n, i, run, charge = 0;
+		u64 iova = dma->iova + ((u64)done << PAGE_SHIFT);
+		long n, i, charge = 0;
 
 		n = vfio_iova_pin(dma, dma->vaddr + (done << PAGE_SHIFT),
-				  min_t(unsigned long, total - done, VFIO_IOVA_BATCH),
-				  pages, pfns);
+				  min(total - done, b.capacity), b.pages, b.pfns);
 		if (n <= 0) {
 			ret = n ?: -EFAULT;
 			break;
 		}
-		for (i = 0; i < n; i++)
-			charge += vfio_iova_pfn_normal(pfns[i]) &&
-				  !vfio_iova_find_vpfn(dma, dma->iova + ((done + i) << PAGE_SHIFT));
+		/* Pinned pages have a struct page; a PFNMAP page is not charged. */
+		for (i = 0; b.pages[0] && i < n; i++)
+			charge += !PageReserved(b.pages[i]) &&
+				  vfio_iova_domain_charges(dma, iova + ((u64)i << PAGE_SHIFT));
 		ret = vfio_iova_account(dma, charge);
 		if (ret) {
 			for (i = 0; i < n; i++)
-				vfio_iova_put_pfn(pfns[i], dma->prot);
+				vfio_iova_put_pfn(b.pfns[i], dma->prot);
 			break;
 		}
-		/* Map the batch in runs of consecutive pfns. */
-		for (i = 0; i < n; i += run) {
-			for (run = 1; i + run < n && !vfio_iova_disable_hugepages &&
-			     pfns[i + run] == pfns[i] + run; run++)
-				;
-			ret = vfio_iova_map_run(c, dma, dma->iova + dma->size, pfns[i], run);
-			if (ret)
-				break;
-			dma->size += (u64)run << PAGE_SHIFT;
+		for (i = 0; i < n; i++) {
+			if (run && b.pfns[i] == run_pfn + run && !vfio_iova_disable_hugepages) {
+				run++;
+				continue;
+			}
+			if (run) {
+				ret = vfio_iova_map_run(c, dma, run_pfn, run);
+				if (ret)
+					break;
+			}
+			run_pfn = b.pfns[i];
+			run = 1;
 		}
 		if (ret) {
-			/* Pages of this batch that never got mapped. */
-			long uncharge = 0;
-
-			for (; i < n; i++) {
-				uncharge += vfio_iova_pfn_normal(pfns[i]) &&
-					    !vfio_iova_find_vpfn(dma, dma->iova +
-								 ((done + i) << PAGE_SHIFT));
-				vfio_iova_put_pfn(pfns[i], dma->prot);
-			}
-			vfio_iova_account(dma, -uncharge);
+			/* The run that failed is released below; the rest here. */
+			for (charge = 0; i < n; i++)
+				charge += vfio_iova_put_run(dma, iova + ((u64)i << PAGE_SHIFT),
+							    b.pfns[i], 1);
+			vfio_iova_account(dma, -charge);
 			break;
 		}
 		done += n;
 		cond_resched();
 	}
+	if (run && !ret)
+		ret = vfio_iova_map_run(c, dma, run_pfn, run);
+	if (run && ret)
+		vfio_iova_account(dma, -vfio_iova_put_run(dma, dma->iova + dma->size,
+							  run_pfn, run));
 out:
-	kfree(pages);
-	kfree(pfns);
+	vfio_iova_batch_fini(&b);
 	return ret;
 }
 
@@ -254,15 +328,54 @@ u64 vfio_iova_phys_run(struct iommu_domain *domain, u64 iova, u64 max, phys_addr
 }
 
 /*
+ * Runs unmapped from a domain whose IOTLB may still hold them: their pages
+ * stay pinned until iommu_iotlb_sync(), so a device never reaches a page
+ * that went back to the user.  A page of them, or a few on the stack.
+ */
+struct vfio_iova_unpin_run {
+	u64 iova;
+	unsigned long pfn;
+	unsigned long npage;
+};
+
+#define VFIO_IOVA_SMALL_RUNS	4
+
+struct vfio_iova_unmap_batch {
+	struct iommu_iotlb_gather gather;
+	struct vfio_iova_unpin_run *runs;
+	unsigned int nr, capacity;
+	struct vfio_iova_unpin_run small[VFIO_IOVA_SMALL_RUNS];
+};
+
+/* Sync the IOTLB of @domain, then unpin what it held; returns the charge. */
+static long vfio_iova_unmap_flush(struct vfio_iova_dma *dma, struct iommu_domain *domain,
+				  struct vfio_iova_unmap_batch *ub)
+{
+	long charged = 0;
+	unsigned int i;
+
+	if (!ub->nr)
+		return 0;	/* nothing unmapped since the last sync */
+	iommu_iotlb_sync(domain, &ub->gather);
+	for (i = 0; i < ub->nr; i++)
+		charged += vfio_iova_put_run(dma, ub->runs[i].iova, ub->runs[i].pfn,
+					     ub->runs[i].npage);
+	ub->nr = 0;
+	return charged;
+}
+
+/*
  * Remove @dma from every domain, unpin its pages and uncharge them.  The
  * physical pages are read back from the first domain before it forgets
- * them; the other domains are simply unmapped.
+ * them, and unmapped from it with one IOTLB sync per batch of runs; the
+ * other domains are simply unmapped.
  */
 void vfio_iova_unmap_unpin(struct vfio_iova_container *c, struct vfio_iova_dma *dma)
 {
+	struct vfio_iova_unmap_batch ub = { .capacity = VFIO_IOVA_SMALL_RUNS };
 	struct vfio_iova_domain *first, *d;
-	u64 done = 0;
 	long uncharge = 0;
+	u64 done = 0;
 
 	if (!dma->iommu_mapped || !dma->size)
 		goto out;
@@ -273,26 +386,36 @@ void vfio_iova_unmap_unpin(struct vfio_iova_container *c, struct vfio_iova_dma *
 		if (d != first)
 			iommu_unmap(d->domain, dma->iova, dma->size);
 
+	ub.runs = ub.small;
+	if (dma->size > VFIO_IOVA_SMALL_RUNS * PAGE_SIZE) {
+		ub.runs = kmalloc(PAGE_SIZE, GFP_KERNEL);
+		ub.capacity = PAGE_SIZE / sizeof(*ub.runs);
+		if (!ub.runs) {		/* slower, not wrong */
+			ub.runs = ub.small;
+			ub.capacity = VFIO_IOVA_SMALL_RUNS;
+		}
+	}
+	iommu_iotlb_gather_init(&ub.gather);
 	while (done < dma->size) {
-		u64 iova = dma->iova + done, len, i;
+		u64 iova = dma->iova + done, len;
 		phys_addr_t phys;
 
 		len = vfio_iova_phys_run(first->domain, iova, dma->size - done, &phys);
-		if (WARN_ON(!phys)) {
-			done += PAGE_SIZE;
-			continue;
-		}
-		WARN_ON(iommu_unmap(first->domain, iova, len) < len);
-		for (i = 0; i < len >> PAGE_SHIFT; i++) {
-			unsigned long pfn = (phys >> PAGE_SHIFT) + i;
-
-			uncharge += vfio_iova_pfn_normal(pfn) &&
-				    !vfio_iova_find_vpfn(dma, iova + (i << PAGE_SHIFT));
-			vfio_iova_put_pfn(pfn, dma->prot);
-		}
 		done += len;
-		cond_resched();
+		if (WARN_ON(!phys))
+			continue;
+		WARN_ON(iommu_unmap_fast(first->domain, iova, len, &ub.gather) < len);
+		ub.runs[ub.nr++] = (struct vfio_iova_unpin_run) {
+			.iova = iova, .pfn = PHYS_PFN(phys), .npage = len >> PAGE_SHIFT,
+		};
+		if (ub.nr == ub.capacity) {
+			uncharge += vfio_iova_unmap_flush(dma, first->domain, &ub);
+			cond_resched();
+		}
 	}
+	uncharge += vfio_iova_unmap_flush(dma, first->domain, &ub);
+	if (ub.runs != ub.small)
+		kfree(ub.runs);
 out:
 	/* If the owner exited, its locked_vm went with it. */
 	if (vfio_iova_account(dma, -uncharge))
