@@ -56,6 +56,15 @@ struct vfio_iova_dma *vfio_iova_first_dma(struct vfio_iova_container *c, u64 iov
 	return found && found->iova <= last ? found : NULL;
 }
 
+/* The mapping after @dma, if it overlaps [.., last]. */
+static struct vfio_iova_dma *vfio_iova_next_dma(struct vfio_iova_dma *dma, u64 last)
+{
+	struct rb_node *n = rb_next(&dma->node);
+
+	dma = n ? rb_entry(n, struct vfio_iova_dma, node) : NULL;
+	return dma && dma->iova <= last ? dma : NULL;
+}
+
 static void vfio_iova_link_dma(struct vfio_iova_container *c, struct vfio_iova_dma *new)
 {
 	struct rb_node **link = &c->dmas.rb_node, *parent = NULL;
@@ -289,7 +298,7 @@ int vfio_iova_do_unmap(struct vfio_iova_container *c, u64 iova, u64 size,
 		       bool all, bool invalidate_vaddr, struct vfio_bitmap *dirty,
 		       u64 *unmapped)
 {
-	struct vfio_iova_dma *dma;
+	struct vfio_iova_dma *dma, *next;
 	u64 last, pgmask;
 	int ret = -EINVAL;
 
@@ -337,7 +346,8 @@ again:
 		goto out;
 	}
 	ret = 0;
-	while ((dma = vfio_iova_first_dma(c, iova, last))) {
+	for (dma = vfio_iova_first_dma(c, iova, last); dma; dma = next) {
+		next = vfio_iova_next_dma(dma, last);
 		if (!c->v2 && dma->iova < iova)
 			break;
 		/* Emulated users drop their pins first; the lock was dropped. */

@@ -338,6 +338,54 @@ static bool vfio_iova_reuse_domain(struct vfio_iova_container *c, struct vfio_io
 	return false;
 }
 
+/*
+ * May group @g, attached to @domain, join @c?  Computes the container's
+ * valid ranges with it into @valid (@extra: @domain, if it is not one of
+ * @c's yet) and checks the mappings and interrupt isolation against them.
+ */
+static int vfio_iova_admit(struct vfio_iova_container *c, struct vfio_iova_group *g,
+			   struct iommu_domain *domain, struct iommu_domain *extra,
+			   struct iova_ranges *valid)
+{
+	int ret;
+
+	ret = vfio_iova_compute(c, extra, g, valid);
+	if (!ret && !valid->nr)
+		ret = -EINVAL;
+	if (!ret)
+		ret = vfio_iova_check_mappings(c, g, domain, valid);
+	if (ret)
+		return ret;
+	if (!vfio_iova_allow_unsafe_interrupts &&
+	    !vfio_iova_group_isolated_msi(g->iommu_group)) {
+		pr_warn("group %d: no interrupt remapping support; use the module parameter \"allow_unsafe_interrupts\" to enable VFIO IOMMU support on this platform\n",
+			g->id);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/*
+ * A domain of @c that already serves a group behind the same IOMMU unit as
+ * @g has the geometry a new domain for @g would have: attach @g to it
+ * directly, skipping a domain allocated only to be compared and freed.
+ * Returns that domain with @g attached, or NULL.
+ */
+static struct vfio_iova_domain *vfio_iova_attach_sibling(struct vfio_iova_container *c,
+							 struct vfio_iova_group *g)
+{
+	struct vfio_iova_domain *d;
+	struct vfio_iova_group *other;
+
+	if (!vfio_iova_reuse_domains || !g->unit)
+		return NULL;
+	list_for_each_entry(d, &c->domains, next)
+		list_for_each_entry(other, &d->groups, next)
+			if (other->unit == g->unit)
+				return iommu_attach_group(d->domain, g->iommu_group) ? NULL : d;
+	return NULL;
+}
+
 int vfio_iova_attach_group(void *data, struct iommu_group *ig, enum vfio_group_type type)
 {
 	struct vfio_iova_container *c = data;
@@ -380,6 +428,23 @@ int vfio_iova_attach_group(void *data, struct iommu_group *ig, enum vfio_group_t
 	ret = vfio_iova_read_resv(g);
 	if (ret)
 		goto out_free_group;
+	iommu_group_for_each_dev(ig, &dev, vfio_iova_first_dev);
+	if (!dev) {
+		ret = -ENODEV;
+		goto out_free_group;
+	}
+	g->unit = vfio_iova_dev_iommu_unit(dev);
+
+	d = vfio_iova_attach_sibling(c, g);
+	if (d) {
+		ret = vfio_iova_admit(c, g, d->domain, NULL, &valid);
+		if (ret) {
+			iommu_detach_group(d->domain, ig);
+			goto out_free_group;
+		}
+		list_add_tail(&g->next, &d->groups);
+		goto out_commit;
+	}
 
 	nd = kzalloc(sizeof(*nd), GFP_KERNEL_ACCOUNT);
 	if (!nd) {
@@ -387,11 +452,6 @@ int vfio_iova_attach_group(void *data, struct iommu_group *ig, enum vfio_group_t
 		goto out_free_group;
 	}
 	INIT_LIST_HEAD(&nd->groups);
-	iommu_group_for_each_dev(ig, &dev, vfio_iova_first_dev);
-	if (!dev) {
-		ret = -ENODEV;
-		goto out_free_domain;
-	}
 	nd->domain = vfio_iova_domain_alloc(dev);
 	if (IS_ERR(nd->domain)) {
 		ret = PTR_ERR(nd->domain);
@@ -408,20 +468,9 @@ int vfio_iova_attach_group(void *data, struct iommu_group *ig, enum vfio_group_t
 		goto out_free_domain;
 
 	/* The ranges with this group, on a copy; mappings must fit in them. */
-	ret = vfio_iova_compute(c, nd->domain, g, &valid);
-	if (!ret && !valid.nr)
-		ret = -EINVAL;
-	if (!ret)
-		ret = vfio_iova_check_mappings(c, g, nd->domain, &valid);
+	ret = vfio_iova_admit(c, g, nd->domain, nd->domain, &valid);
 	if (ret)
 		goto out_detach;
-
-	if (!vfio_iova_allow_unsafe_interrupts && !vfio_iova_group_isolated_msi(ig)) {
-		pr_warn("group %d: no interrupt remapping support; use the module parameter \"allow_unsafe_interrupts\" to enable VFIO IOMMU support on this platform\n",
-			g->id);
-		ret = -EPERM;
-		goto out_detach;
-	}
 
 	if (nd->domain->ops->enforce_cache_coherency)
 		nd->enforce_cache_coherency =

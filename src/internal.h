@@ -66,6 +66,7 @@ struct vfio_iova_group {
 	struct list_head next;		/* in vfio_iova_domain.groups or .emulated */
 	struct iommu_group *iommu_group;
 	int id;				/* iommu_group_id() */
+	const struct iommu_device *unit; /* IOMMU of its first device, if any */
 	bool pinned_page_dirty_scope;	/* dirties only pages it pins */
 	struct vfio_iova_resv *resv;	/* its reserved regions */
 	unsigned int nr_resv;

@@ -71,6 +71,21 @@ static long vfio_iova_put_run(struct vfio_iova_dma *dma, u64 iova, unsigned long
 }
 
 /*
+ * A reference that keeps @mm's address space alive for the caller, not
+ * needed (nor taken) when it is the caller's own.
+ */
+static bool vfio_iova_mm_get(struct mm_struct *mm)
+{
+	return mm == current->mm || mmget_not_zero(mm);
+}
+
+static void vfio_iova_mm_put(struct mm_struct *mm)
+{
+	if (mm != current->mm)
+		mmput(mm);
+}
+
+/*
  * Charge (@npage > 0) or uncharge (< 0) @mm's locked memory.  Uncharging
  * works after the owner exited (-ESRCH, nothing to do); charging enforces
  * @task's RLIMIT_MEMLOCK unless @lock_cap.
@@ -82,14 +97,14 @@ int vfio_iova_account_mm(struct mm_struct *mm, struct task_struct *task, bool lo
 
 	if (!npage)
 		return 0;
-	if (!mmget_not_zero(mm))
+	if (!vfio_iova_mm_get(mm))
 		return -ESRCH;	/* the process is gone, and its locked_vm */
 	ret = mmap_write_lock_killable(mm);
 	if (!ret) {
 		ret = __account_locked_vm(mm, abs(npage), npage > 0, task, lock_cap);
 		mmap_write_unlock(mm);
 	}
-	mmput(mm);
+	vfio_iova_mm_put(mm);
 	return ret;
 }
 
@@ -148,7 +163,7 @@ long vfio_iova_pin(struct vfio_iova_dma *dma, unsigned long vaddr, unsigned long
 	struct mm_struct *mm = dma->mm;
 	long ret, i;
 
-	if (!mmget_not_zero(mm))
+	if (!vfio_iova_mm_get(mm))
 		return -ENODEV;
 again:
 	mmap_read_lock(mm);
@@ -167,7 +182,7 @@ again:
 			ret = 1;
 	}
 	mmap_read_unlock(mm);
-	mmput(mm);
+	vfio_iova_mm_put(mm);
 	return ret;
 }
 

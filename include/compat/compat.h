@@ -31,6 +31,12 @@ static inline int vfio_iova_iommu_map(struct iommu_domain *d, unsigned long iova
 #endif
 }
 
+/* The IOMMU unit that translates for @dev (same field on every line). */
+static inline const struct iommu_device *vfio_iova_dev_iommu_unit(struct device *dev)
+{
+	return dev->iommu ? dev->iommu->iommu_dev : NULL;
+}
+
 /* A paging domain for @dev's IOMMU, or an ERR_PTR. */
 static inline struct iommu_domain *vfio_iova_domain_alloc(struct device *dev)
 {
