@@ -35,6 +35,8 @@
 #include <linux/mutex.h>
 #include <linux/ratelimit.h>
 #include <linux/rbtree.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
 #include <linux/types.h>
 
 #include "iova_ranges.h"
@@ -120,6 +122,14 @@ struct vfio_iova_stats {
 
 /* One per container that selected this backend (VFIO_SET_IOMMU). */
 struct vfio_iova_container {
+	/*
+	 * The vfio core calls .release (last group detached) without waiting
+	 * for container ioctls already past their load of our pointer, so
+	 * each ioctl holds a reference; the last one frees the container,
+	 * after an RCU grace period (see vfio_iova_container_get()).
+	 */
+	refcount_t users;
+	struct rcu_head rcu;
 	struct mutex devices_lock;	/* protects devices and nr_devices */
 	struct list_head devices;	/* struct vfio_device.iommu_entry */
 	struct mutex lock;		/* protects everything below */
@@ -158,6 +168,8 @@ static inline unsigned int vfio_iova_pgshift(const struct vfio_iova_container *c
 /* main.c */
 extern struct mutex vfio_iova_list_lock;
 extern struct list_head vfio_iova_containers;
+bool vfio_iova_container_get(struct vfio_iova_container *c);
+void vfio_iova_container_put(struct vfio_iova_container *c);
 
 /* ioctl.c */
 long vfio_iova_ioctl(void *data, unsigned int cmd, unsigned long arg);

@@ -270,10 +270,9 @@ static long vfio_iova_dirty_pages(struct vfio_iova_container *c, unsigned long a
 	return ret;
 }
 
-long vfio_iova_ioctl(void *data, unsigned int cmd, unsigned long arg)
+static long vfio_iova_dispatch(struct vfio_iova_container *c, unsigned int cmd,
+			       unsigned long arg)
 {
-	struct vfio_iova_container *c = data;
-
 	switch (cmd) {
 	case VFIO_CHECK_EXTENSION:
 		return vfio_iova_check_extension(c, arg);
@@ -288,4 +287,20 @@ long vfio_iova_ioctl(void *data, unsigned int cmd, unsigned long arg)
 	default:
 		return -ENOTTY;
 	}
+}
+
+long vfio_iova_ioctl(void *data, unsigned int cmd, unsigned long arg)
+{
+	struct vfio_iova_container *c = data;
+	long ret;
+
+	/* No container: the core asks every backend for its extensions. */
+	if (!c)
+		return cmd == VFIO_CHECK_EXTENSION ? vfio_iova_check_extension(NULL, arg) : -EINVAL;
+	/* Released under us: answer as the core does without a backend. */
+	if (!vfio_iova_container_get(c))
+		return -EINVAL;
+	ret = vfio_iova_dispatch(c, cmd, arg);
+	vfio_iova_container_put(c);
+	return ret;
 }

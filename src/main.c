@@ -65,6 +65,7 @@ static void *vfio_iova_open(unsigned long arg)
 	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
 	if (!c)
 		return ERR_PTR(-ENOMEM);
+	refcount_set(&c->users, 1);
 	mutex_init(&c->devices_lock);
 	INIT_LIST_HEAD(&c->devices);
 	mutex_init(&c->lock);
@@ -90,11 +91,28 @@ static void *vfio_iova_open(unsigned long arg)
 	return c;
 }
 
-static void vfio_iova_release(void *data)
+/*
+ * A reference for one ioctl, unless the container is being freed.  The
+ * caller's pointer may come from before .release: the container's memory
+ * outlives the last reference by an RCU grace period, and the vfio core
+ * loads the pointer and calls us without sleeping in between.
+ */
+bool vfio_iova_container_get(struct vfio_iova_container *c)
 {
-	struct vfio_iova_container *c = data;
+	bool ok;
+
+	rcu_read_lock();
+	ok = refcount_inc_not_zero(&c->users);
+	rcu_read_unlock();
+	return ok;
+}
+
+void vfio_iova_container_put(struct vfio_iova_container *c)
+{
 	struct vfio_iova_group *g, *tmp;
 
+	if (!refcount_dec_and_test(&c->users))
+		return;
 	mutex_lock(&vfio_iova_list_lock);
 	list_del(&c->all);
 	mutex_unlock(&vfio_iova_list_lock);
@@ -112,7 +130,18 @@ static void vfio_iova_release(void *data)
 	iova_ranges_free(&c->valid);
 	mutex_destroy(&c->lock);
 	mutex_destroy(&c->devices_lock);
-	kfree(c);
+	kfree_rcu(c, rcu);
+	module_put(THIS_MODULE);	/* taken in vfio_iova_release() */
+}
+
+static void vfio_iova_release(void *data)
+{
+	/*
+	 * The core drops its module reference when we return, but an ioctl
+	 * may still be running here: the last put drops this one.
+	 */
+	__module_get(THIS_MODULE);
+	vfio_iova_container_put(data);
 }
 
 static const struct vfio_iommu_driver_ops vfio_iova_ops = {
