@@ -66,6 +66,9 @@ check-dkms:
 bench:
 	tests/bench/run.sh
 
+fuzz:
+	tests/fuzz/run.sh
+
 deb:
 	rm -rf .build/deb && mkdir -p .build/deb/vfio-iommu-iova-$(VERSION)
 	$(call copy_sources,.build/deb/vfio-iommu-iova-$(VERSION),debian tools LICENSE README.md)
@@ -94,4 +97,4 @@ clean:
 	-[ ! -d $(KDIR) ] || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf include/generated .build
 
-.PHONY: all module layout matrix tool bench check check-dkms deb dkms-install dkms-uninstall unit style clean
+.PHONY: all module layout matrix tool bench fuzz check check-dkms deb dkms-install dkms-uninstall unit style clean

@@ -30,10 +30,7 @@ if [ -z "${VFIO_IOVA_NO_INSTALL:-}" ]; then
 	command -v gnuplot >/dev/null || apt-get install -y -q --no-install-recommends gnuplot-nox \
 		>"$OUT/apt.log" 2>&1 || echo "gnuplot-nox not installed: no plot"
 fi
-tests/matrix.sh >"$OUT/matrix.tap" 2>&1 || { cat "$OUT/matrix.tap"; die "build failed"; }
-gcc -static -O2 -Wall -Wextra -Werror -o .build/guest/vfio-tests tests/guest/*.c ||
-	die "cannot build the guest test program"
-make -s tool CC="gcc -static" TOOL=.build/guest/vfio-iova || die "cannot build vfio-iova"
+build_for_guests "$OUT"
 
 IFS=, read -r -a boots <<<"${BENCH_BOOTS:-6.1 intel48,6.1 amd,6.12 intel48,6.12 amd}"
 declare -A base
@@ -58,16 +55,19 @@ PROFILE=${BENCH_PROFILE:-}" >"$OUT/$name.qemu.log" 2>&1 &
 done
 wait
 
+# Did the boot whose results are in $1 run every workload?  Says why not.
+boot_done() {
+	grep -q '^VFIO-IOVA-BENCH-DONE' "$1" 2>/dev/null && ! grep -q '^bench-error' "$1" && return
+	echo "bench-$line-$layout: failed: $(grep -m3 'bench-error\|fatal' "$1" 2>/dev/null | tr '\n' ' ')" >&2
+	return 1
+}
+
 status=0
 if [ -n "${BENCH_PROFILE:-}" ]; then
 	for b in "${boots[@]}"; do
 		read -r line layout <<<"$b"
 		f=$OUT/bench-$line-$layout/results.tap
-		if ! grep -q '^VFIO-IOVA-BENCH-DONE' "$f" 2>/dev/null || grep -q '^bench-error' "$f"; then
-			echo "bench-$line-$layout: failed: $(grep -m3 'bench-error\|fatal' "$f" 2>/dev/null | tr '\n' ' ')" >&2
-			status=1
-			continue
-		fi
+		boot_done "$f" || { status=1; continue; }
 		{
 			printf "%-40s %10s %12s %10s %12s\n" function "stock n" "stock us" "ours n" "ours us"
 			awk '$1 == "profile" { k[$3] = 1; n[$2 " " $3] = $4; t[$2 " " $3] = $5 }
@@ -90,11 +90,7 @@ fi
 	for b in "${boots[@]}"; do
 		read -r line layout <<<"$b"
 		f=$OUT/bench-$line-$layout/results.tap
-		if ! grep -q '^VFIO-IOVA-BENCH-DONE' "$f" 2>/dev/null || grep -q '^bench-error' "$f"; then
-			echo "bench-$line-$layout: failed: $(grep -m3 'bench-error\|fatal' "$f" 2>/dev/null | tr '\n' ' ')" >&2
-			status=1
-			continue
-		fi
+		boot_done "$f" || { status=1; continue; }
 		# Median of each workload and backend; the mlock baseline by itself.
 		awk -v boot="$line-$layout" -v dat="$OUT/results.dat" '
 			$1 == "bench" { v[$2 " " $3] = v[$2 " " $3] " " $5; w[$2] = 1 }

@@ -13,6 +13,13 @@
  *	can map (see cmd_collision_addr()).
  *   vfio-tests last-valid --group N
  *	The last valid IOVA of the group's container.
+ *   vfio-tests fuzz --group N ... (see fuzz.c)
+ *	Random ioctls from several processes and threads; no leak after.
+ *   vfio-tests rmmod-refused --group N MODULE
+ *	MODULE cannot be removed while a container it serves exists.
+ *   vfio-tests faults --backend MODULE --group N --group2 M (see faults.c)
+ *	SIGKILL during a map, owner exit, an unprivileged user, limits
+ *	under concurrency.
  *   vfio-tests klog-has A B
  *	Exit 0 if a kernel log line contains both A and B.
  *   vfio-tests compare STOCK_FILE OURS_FILE [ALLOWED_DIFFS_FILE]
@@ -367,6 +374,12 @@ int main(int argc, char **argv)
 		return cmd_ranges(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "bench"))
 		return cmd_bench(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "fuzz"))
+		return cmd_fuzz(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "rmmod-refused"))
+		return cmd_rmmod_refused(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "faults"))
+		return cmd_faults(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "run"))
 		return cmd_run(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "compare"))

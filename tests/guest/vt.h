@@ -70,6 +70,9 @@ struct vt_ranges {
 
 int vt_get_ranges(int c, struct vt_ranges *out);
 int cmd_bench(int argc, char **argv);	/* bench.c */
+int cmd_fuzz(int argc, char **argv);	/* fuzz.c */
+int cmd_rmmod_refused(int argc, char **argv);
+int cmd_faults(int argc, char **argv);	/* faults.c */
 uint64_t vt_pgsizes(int c);
 /* The whole GET_INFO reply in hex (argsz negotiated). */
 int vt_info_hex(int c, char *hex, size_t len);
@@ -83,6 +86,11 @@ int vt_klog_has(const char *a, const char *b);
 /* Anonymous, pre-faulted memory for DMA. */
 void *vt_buffer(size_t size);
 long vt_vmlck_kb(void);
+
+/* Pages pinned with FOLL_PIN in the whole system (/proc/vmstat, folded). */
+long vt_foll_pins(void);
+/* Drop CAP_IPC_LOCK from the effective set: RLIMIT_MEMLOCK then binds. */
+int vt_drop_ipc_lock(void);
 
 /* Write a value to a backend module parameter; returns the old value. */
 long vt_set_param(const char *module, const char *param, long value);

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vfio-tests: helpers shared by the cases. */
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "vt.h"
@@ -292,4 +294,37 @@ long vt_our_stat(const char *key)
 			break;
 	fclose(f);
 	return v;
+}
+
+long vt_foll_pins(void)
+{
+	unsigned long long acq = 0, rel = 0, v;
+	char key[64];
+	FILE *f = fopen("/proc/sys/vm/stat_refresh", "w");
+
+	/* Fold the per-CPU deltas first: small changes hide in them. */
+	if (!f || fputs("1\n", f) < 0 || fclose(f))
+		return -1;
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %llu", key, &v) == 2) {
+		if (!strcmp(key, "nr_foll_pin_acquired"))
+			acq = v;
+		else if (!strcmp(key, "nr_foll_pin_released"))
+			rel = v;
+	}
+	fclose(f);
+	return (long)(acq - rel);
+}
+
+int vt_drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[CAP_IPC_LOCK / 32].effective &= ~(1U << (CAP_IPC_LOCK % 32));
+	return syscall(SYS_capset, &h, d);
 }

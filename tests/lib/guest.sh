@@ -130,3 +130,12 @@ judge() {
 	grep -q '^VFIO-IOVA-GUEST-DONE ' "$f" 2>/dev/null || return 1
 	[ -n "$plan" ] && [ "$plan" -eq $((ok + notok)) ] && [ "$notok" -eq 0 ] && [ "$ok" -gt 0 ]
 }
+
+# build_for_guests OUT: the module for every kernel line (log in
+# OUT/matrix.tap), the static test program and the tool for the guests.
+build_for_guests() {
+	tests/matrix.sh >"$1/matrix.tap" 2>&1 || { cat "$1/matrix.tap"; die "build failed"; }
+	gcc -static -O2 -Wall -Wextra -Werror -o .build/guest/vfio-tests tests/guest/*.c ||
+		die "cannot build the guest test program"
+	make -s tool CC="gcc -static" TOOL=.build/guest/vfio-iova || die "cannot build vfio-iova"
+}
