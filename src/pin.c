@@ -99,11 +99,22 @@ int vfio_iova_account_mm(struct mm_struct *mm, struct task_struct *task, bool lo
 		return 0;
 	if (!vfio_iova_mm_get(mm))
 		return -ESRCH;	/* the process is gone, and its locked_vm */
-	ret = mmap_write_lock_killable(mm);
-	if (!ret) {
-		ret = __account_locked_vm(mm, abs(npage), npage > 0, task, lock_cap);
-		mmap_write_unlock(mm);
+	/*
+	 * Only a charge may give up on a fatal signal: the pages it was for
+	 * are then not kept.  An uncharge must happen, or the owner's
+	 * locked_vm keeps pages that are gone (a killed process unmapping
+	 * another's mapping; the stock backend leaks it there).
+	 */
+	if (npage > 0) {
+		ret = mmap_write_lock_killable(mm);
+		if (ret)
+			goto out;
+	} else {
+		mmap_write_lock(mm);
 	}
+	ret = __account_locked_vm(mm, abs(npage), npage > 0, task, lock_cap);
+	mmap_write_unlock(mm);
+out:
 	vfio_iova_mm_put(mm);
 	return ret;
 }
