@@ -14,6 +14,13 @@ set -eu
 export DEBIAN_FRONTEND=noninteractive
 stamp=$CACHE/apt-updated
 mkdir -p "$CACHE"
+# A run killed while dpkg configured a kernel (its postinst runs DKMS) leaves
+# dpkg half-done, and apt then refuses every install: finish the job first.
+if [ -n "$(dpkg --audit 2>/dev/null)" ]; then
+	echo "dpkg was interrupted earlier: dpkg --configure -a"
+	dpkg --configure -a >"$CACHE/dpkg-configure.log" 2>&1 ||
+		{ tail -n 30 "$CACHE/dpkg-configure.log"; die "dpkg --configure -a failed"; }
+fi
 # One apt-get update per day is enough to follow Debian's kernel updates.
 if [ -z "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then
 	apt-get update -q >/dev/null
