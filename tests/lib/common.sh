@@ -53,11 +53,13 @@ kernel_prepare() {
 }
 
 # module_paths ROOT ABI MODULE...: the files to insmod, dependencies first.
+# This machine's modprobe.d (our own package's install rule, for one) must
+# not change what the guest loads: no configuration (-C /dev/null).
 module_paths() {
 	local root=$1 abi=$2 m
 	shift 2
 	for m in "$@"; do
-		modprobe -d "$root" -S "$abi" --show-depends "$m" ||
+		modprobe -C /dev/null -d "$root" -S "$abi" --show-depends "$m" ||
 			die "cannot resolve module $m of $abi"
 	done | awk '$1 == "insmod" { print $2 }'
 }
