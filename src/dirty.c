@@ -141,7 +141,6 @@ int vfio_iova_dirty_get(struct vfio_iova_container *c, u64 __user *ubitmap, u64 
 {
 	u64 last = iova + size - 1;
 	struct vfio_iova_dma *dma;
-	struct rb_node *n;
 	int ret;
 
 	if (!c->dirty_tracking)
@@ -154,11 +153,7 @@ int vfio_iova_dirty_get(struct vfio_iova_container *c, u64 __user *ubitmap, u64 
 		return -EINVAL;
 
 	/* No mapping straddles iova (checked above): start at the first one in. */
-	dma = vfio_iova_first_dma(c, iova, last);
-	for (n = dma ? &dma->node : NULL; n; n = rb_next(n)) {
-		dma = rb_entry(n, struct vfio_iova_dma, node);
-		if (dma->iova > last)
-			break;
+	for (dma = vfio_iova_first_dma(c, iova, last); dma; dma = vfio_iova_next_dma(dma, last)) {
 		ret = vfio_iova_copy_dirty(c, dma, ubitmap, iova);
 		if (ret)
 			return ret;

@@ -57,7 +57,7 @@ struct vfio_iova_dma *vfio_iova_first_dma(struct vfio_iova_container *c, u64 iov
 }
 
 /* The mapping after @dma, if it overlaps [.., last]. */
-static struct vfio_iova_dma *vfio_iova_next_dma(struct vfio_iova_dma *dma, u64 last)
+struct vfio_iova_dma *vfio_iova_next_dma(struct vfio_iova_dma *dma, u64 last)
 {
 	struct rb_node *n = rb_next(&dma->node);
 

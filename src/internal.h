@@ -177,6 +177,7 @@ long vfio_iova_ioctl(void *data, unsigned int cmd, unsigned long arg);
 /* dma.c */
 struct vfio_iova_dma *vfio_iova_find_dma(struct vfio_iova_container *c, u64 iova, u64 last);
 struct vfio_iova_dma *vfio_iova_first_dma(struct vfio_iova_container *c, u64 iova, u64 last);
+struct vfio_iova_dma *vfio_iova_next_dma(struct vfio_iova_dma *dma, u64 last);
 int vfio_iova_do_map(struct vfio_iova_container *c, u64 iova, u64 size,
 		     unsigned long vaddr, int prot);
 int vfio_iova_do_unmap(struct vfio_iova_container *c, u64 iova, u64 size,
