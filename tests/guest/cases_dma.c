@@ -24,7 +24,7 @@
 #define EDU_CMD_START 1
 #define EDU_CMD_TO_RAM 2
 #define EDU_BUF 0x40000
-#define XFER 0x800
+#define XFER EDU_XFER
 
 #define IOVA_SRC 0x1000000ULL
 #define IOVA_DST 0x2000000ULL
@@ -60,14 +60,7 @@ static int all_zero(const unsigned char *p, size_t n)
 	return 1;
 }
 
-/* An edu device of the container, bus mastering on, BAR0 mapped. */
-struct edu {
-	int fd;
-	volatile char *bar;
-	size_t bar_size;
-};
-
-static int edu_open(struct ctx *t, int group_fd, const char *bdf, struct edu *e)
+int edu_open(struct ctx *t, int group_fd, const char *bdf, struct edu *e)
 {
 	struct vfio_region_info bar0 = { .argsz = sizeof(bar0),
 					 .index = VFIO_PCI_BAR0_REGION_INDEX };
@@ -93,7 +86,7 @@ static int edu_open(struct ctx *t, int group_fd, const char *bdf, struct edu *e)
 	return e->bar == MAP_FAILED ? -1 : 0;
 }
 
-static void edu_close(struct edu *e)
+void edu_close(struct edu *e)
 {
 	if (e->bar != MAP_FAILED)
 		munmap((void *)e->bar, e->bar_size);
@@ -104,7 +97,7 @@ static void edu_close(struct edu *e)
 }
 
 /* Copy half a page from IOVA @from to IOVA @to through the device. */
-static int edu_copy(struct edu *e, uint64_t from, uint64_t to)
+int edu_copy(struct edu *e, uint64_t from, uint64_t to)
 {
 	return edu_dma(e->bar, from, EDU_BUF, 0) || edu_dma(e->bar, EDU_BUF, to, EDU_CMD_TO_RAM);
 }

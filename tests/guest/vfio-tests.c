@@ -20,6 +20,11 @@
  *   vfio-tests faults --backend MODULE --group N --group2 M (see faults.c)
  *	SIGKILL during a map, owner exit, an unprivileged user, limits
  *	under concurrency.
+ *   vfio-tests hotunplug --backend MODULE --device BDF --out FILE
+ *	The device is unplugged through the outer QEMU's monitor while its
+ *	group is attached, then plugged back (see hotplug.c).
+ *   vfio-tests replug --device BDF
+ *	Unplug the unused device and plug it back.
  *   vfio-tests klog-has A B
  *	Exit 0 if a kernel log line contains both A and B.
  *   vfio-tests compare STOCK_FILE OURS_FILE [ALLOWED_DIFFS_FILE]
@@ -364,26 +369,32 @@ static int cmd_ranges(int argc, char **argv)
 	return 0;
 }
 
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+	{ "run", cmd_run },
+	{ "compare", cmd_compare },
+	{ "collision-addr", cmd_collision_addr },
+	{ "last-valid", cmd_ranges },
+	{ "ranges", cmd_ranges },
+	{ "bench", cmd_bench },
+	{ "fuzz", cmd_fuzz },
+	{ "faults", cmd_faults },
+	{ "hotunplug", cmd_hotunplug },
+	{ "replug", cmd_replug },
+	{ "rmmod-refused", cmd_rmmod_refused },
+};
+
 int main(int argc, char **argv)
 {
+	size_t i;
+
 	if (argc == 4 && !strcmp(argv[1], "klog-has"))
 		return !vt_klog_has(argv[2], argv[3]);
-	if (argc > 1 && !strcmp(argv[1], "collision-addr"))
-		return cmd_collision_addr(argc, argv);
-	if (argc > 1 && (!strcmp(argv[1], "last-valid") || !strcmp(argv[1], "ranges")))
-		return cmd_ranges(argc, argv);
-	if (argc > 1 && !strcmp(argv[1], "bench"))
-		return cmd_bench(argc, argv);
-	if (argc > 1 && !strcmp(argv[1], "fuzz"))
-		return cmd_fuzz(argc, argv);
-	if (argc > 1 && !strcmp(argv[1], "rmmod-refused"))
-		return cmd_rmmod_refused(argc, argv);
-	if (argc > 1 && !strcmp(argv[1], "faults"))
-		return cmd_faults(argc, argv);
-	if (argc > 1 && !strcmp(argv[1], "run"))
-		return cmd_run(argc, argv);
-	if (argc > 1 && !strcmp(argv[1], "compare"))
-		return cmd_compare(argc, argv);
-	fprintf(stderr, "usage: vfio-tests run|compare ...\n");
+	for (i = 0; argc > 1 && i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc, argv);
+	fprintf(stderr, "usage: vfio-tests run|compare|... (see the top of vfio-tests.c)\n");
 	return 2;
 }

@@ -95,6 +95,21 @@ int vt_drop_ipc_lock(void);
 /* Write a value to a backend module parameter; returns the old value. */
 long vt_set_param(const char *module, const char *param, long value);
 
+/* An edu device of the container, bus mastering on, BAR0 mapped (cases_dma.c). */
+struct edu {
+	int fd;
+	volatile char *bar;
+	size_t bar_size;
+};
+
+#define EDU_XFER 0x800		/* bytes per edu_copy() */
+int edu_open(struct ctx *t, int group_fd, const char *bdf, struct edu *e);
+void edu_close(struct edu *e);
+/* Copy EDU_XFER bytes from IOVA @from to IOVA @to through the device. */
+int edu_copy(struct edu *e, uint64_t from, uint64_t to);
+int cmd_hotunplug(int argc, char **argv);	/* hotplug.c */
+int cmd_replug(int argc, char **argv);
+
 /* Cases, one function each, in the files cases_*.c (table in vfio-tests.c). */
 void case_set_iommu_type1v2(struct ctx *t);
 void case_set_iommu_type1(struct ctx *t);

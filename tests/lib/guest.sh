@@ -76,8 +76,9 @@ iommu_field() {
 
 # boot_scenario NAME LINE LAYOUT BASE_CPIO OUTDIR [EXTRA_ENV]: boot one
 # guest; OUTDIR gets console.log and results.tap.  Exit status of qemu.
-# The guest has the edu devices, an e1000e NIC and this machine's root
-# filesystem (9p tag hostroot, read-only).
+# The guest has two edu devices, an e1000e NIC, a hot-pluggable edu behind
+# a root port (id hpedu) and this machine's root filesystem (9p tag
+# hostroot, read-only).
 boot_scenario() {
 	local name=$1 line=$2 layout=$3 base=$4 out=$5 extra=${6:-} abi accel
 	local machine iommu cmdline params root tmo=${VFIO_IOVA_BOOT_TIMEOUT:-480}
@@ -104,16 +105,28 @@ boot_scenario() {
 	} >"$out/etc/scenario"
 	(cd "$out" && echo etc/scenario | cpio -o -H newc --quiet) >"$out/scenario.cpio"
 	cat "$base" "$out/scenario.cpio" >"$out/initramfs.cpio"
+	# A third edu behind a root port is the hot-plug tests' device: the guest
+	# asks for device_del/device_add on its result line, and qmp-agent.py
+	# passes that on to this QEMU's monitor (a short path: sun_path is small).
+	local qmp agent
+	qmp=$(mktemp -d /tmp/vfio-iova-qmp.XXXXXX) || return 1
+	python3 "$TOP/tests/lib/qmp-agent.py" "$qmp/sock" "$out/results.tap" "$out/qmp.log" &
+	agent=$!
 	timeout --kill-after=10 "$tmo" qemu-system-x86_64 \
 		-M "$machine" -accel "$accel" -cpu max -m 2G -smp 1 \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on \
 		-device "$iommu" -device edu -device edu \
 		-device e1000e,netdev=n0 -netdev user,id=n0,restrict=on \
+		-device pcie-root-port,id=hp0,chassis=9,slot=9 -device edu,id=hpedu,bus=hp0 \
 		-kernel "$root/boot/vmlinuz-$abi" -initrd "$out/initramfs.cpio" \
 		-append "console=ttyS0 panic=-1 quiet panic_on_warn=1 oops=panic $cmdline" \
 		-serial "file:$out/console.log" -serial "file:$out/results.tap" \
+		-qmp "unix:$qmp/sock,server=on,wait=off" \
 		-vga none -display none -monitor none -no-reboot
 	local rc=$?
+	kill "$agent" 2>/dev/null
+	wait "$agent" 2>/dev/null
+	rm -rf "$qmp"
 	# The serial line turns \n into \r\n.
 	[ ! -e "$out/results.tap" ] || sed -i 's/\r$//' "$out/results.tap"
 	return $rc
