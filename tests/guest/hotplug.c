@@ -100,9 +100,8 @@ static bool wait_until(bool (*cond)(const char *), const char *bdf, bool want, i
 }
 
 /*
- * vfio-pci has the device: bound (the driver link appears once its probe,
- * which registers the device with its VFIO group, returned) and its group
- * node exists.
+ * vfio-pci has the device (the driver link exists) and its group node
+ * exists; see registered() for the rest.
  */
 static bool group_ready(const char *bdf)
 {
@@ -116,6 +115,28 @@ static bool group_ready(const char *bdf)
 	link[n] = 0;
 	return !strcmp(strrchr(link, '/') ? strrchr(link, '/') + 1 : link, "vfio-pci") &&
 	       group_of(bdf) >= 0;
+}
+
+/*
+ * The group knows the device: vfio-pci's probe, which registers it, may
+ * still be running when the driver link and the group node exist.
+ */
+static bool registered(int group_fd, const char *bdf)
+{
+	long fd;
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		fd = xioctl(group_fd, VFIO_GROUP_GET_DEVICE_FD, (void *)bdf);
+		if (fd >= 0) {
+			close(fd);
+			return true;
+		}
+		if (fd != -ENODEV)
+			return false;
+		usleep(10000);
+	}
+	return false;
 }
 
 /* The PCI request eventfd: how the kernel asks a user to let go. */
@@ -246,8 +267,9 @@ static void replug(struct ctx *t, unsigned char *src, unsigned char *dst)
 		return;
 	r = vt_map(vc.c, IOVA_SRC, PAGE, (uintptr_t)src, VFIO_DMA_MAP_FLAG_READ) ||
 	    vt_map(vc.c, IOVA_DST, PAGE, (uintptr_t)dst, VFIO_DMA_MAP_FLAG_WRITE);
-	if (!r && !edu_open(t, vc.g, t->device, &e))
-		r = !copy_works(&e, src, dst);
+	if (!r)
+		r = !registered(vc.g, t->device) || edu_open(t, vc.g, t->device, &e) ||
+		    !copy_works(&e, src, dst);
 	record(t, "dma_after_replug", "%d", !r);
 	CHECK(t, !r, "edu DMA after the device came back failed");
 	edu_close(&e);
