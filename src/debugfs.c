@@ -151,6 +151,7 @@ void vfio_iova_debugfs_init(void)
 	vfio_iova_debugfs_root = debugfs_create_dir(VFIO_IOVA_NAME, NULL);
 	debugfs_create_file("containers", 0444, vfio_iova_debugfs_root, NULL,
 			    &containers_fops);
+	vfio_iova_inject_debugfs(vfio_iova_debugfs_root);
 }
 
 void vfio_iova_debugfs_exit(void)

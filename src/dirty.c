@@ -21,11 +21,13 @@
 int vfio_iova_bitmap_alloc(struct vfio_iova_container *c, struct vfio_iova_dma *dma)
 {
 	u64 npages = dma->size >> vfio_iova_pgshift(c);
+	size_t bytes;
 
 	if (npages > VFIO_IOVA_DIRTY_PAGES_MAX)
 		return -EINVAL;
 	/* One u64 more: room to shift bits into place for the user. */
-	dma->bitmap = kvzalloc(VFIO_IOVA_DIRTY_BYTES(npages) + sizeof(u64), GFP_KERNEL);
+	bytes = VFIO_IOVA_DIRTY_BYTES(npages) + sizeof(u64);
+	dma->bitmap = VFIO_IOVA_INJECT(kvzalloc(bytes, GFP_KERNEL), NULL);
 	return dma->bitmap ? 0 : -ENOMEM;
 }
 

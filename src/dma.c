@@ -169,7 +169,7 @@ int vfio_iova_do_map(struct vfio_iova_container *c, u64 iova, u64 size,
 		goto out;
 	}
 
-	dma = kzalloc(sizeof(*dma), GFP_KERNEL_ACCOUNT);
+	dma = VFIO_IOVA_INJECT(kzalloc(sizeof(*dma), GFP_KERNEL_ACCOUNT), NULL);
 	if (!dma) {
 		ret = -ENOMEM;
 		goto out;
@@ -445,8 +445,9 @@ int vfio_iova_replay(struct vfio_iova_container *c, struct vfio_iova_domain *d)
 				ret = -EFAULT;
 				break;
 			}
-			ret = vfio_iova_iommu_map(d->domain, iova, phys, len,
-						  dma->prot | IOMMU_CACHE);
+			ret = VFIO_IOVA_INJECT(vfio_iova_iommu_map(d->domain, iova, phys, len,
+								   dma->prot | IOMMU_CACHE),
+					       -ENOMEM);
 			if (ret)
 				break;
 			done += len;

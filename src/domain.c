@@ -168,7 +168,7 @@ static int vfio_iova_read_resv(struct vfio_iova_group *g)
 		goto out;
 	list_for_each_entry(r, &list, list)
 		n++;
-	g->resv = kcalloc(n ?: 1, sizeof(*g->resv), GFP_KERNEL_ACCOUNT);
+	g->resv = VFIO_IOVA_INJECT(kcalloc(n ?: 1, sizeof(*g->resv), GFP_KERNEL_ACCOUNT), NULL);
 	if (!g->resv) {
 		ret = -ENOMEM;
 		goto out;
@@ -312,6 +312,12 @@ static void vfio_iova_update_pgsizes(struct vfio_iova_container *c)
 	c->pgsize_bitmap = bitmap;
 }
 
+/* Attach @g to the existing domain @d (a fault-injection point). */
+static int vfio_iova_attach_existing(struct vfio_iova_domain *d, struct vfio_iova_group *g)
+{
+	return VFIO_IOVA_INJECT(iommu_attach_group(d->domain, g->iommu_group), -ENOMEM);
+}
+
 /*
  * Move the group from its new domain into an existing compatible one, if
  * there is one; the new domain is then no longer needed.
@@ -328,7 +334,7 @@ static bool vfio_iova_reuse_domain(struct vfio_iova_container *c, struct vfio_io
 		    d->enforce_cache_coherency != nd->enforce_cache_coherency)
 			continue;
 		iommu_detach_group(nd->domain, g->iommu_group);
-		if (!iommu_attach_group(d->domain, g->iommu_group)) {
+		if (!vfio_iova_attach_existing(d, g)) {
 			list_add_tail(&g->next, &d->groups);
 			return true;
 		}
@@ -382,7 +388,7 @@ static struct vfio_iova_domain *vfio_iova_attach_sibling(struct vfio_iova_contai
 	list_for_each_entry(d, &c->domains, next)
 		list_for_each_entry(other, &d->groups, next)
 			if (other->unit == g->unit)
-				return iommu_attach_group(d->domain, g->iommu_group) ? NULL : d;
+				return vfio_iova_attach_existing(d, g) ? NULL : d;
 	return NULL;
 }
 
@@ -406,7 +412,7 @@ int vfio_iova_attach_group(void *data, struct iommu_group *ig, enum vfio_group_t
 		ret = -EINVAL;
 		goto out_unlock;
 	}
-	g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
+	g = VFIO_IOVA_INJECT(kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT), NULL);
 	if (!g) {
 		ret = -ENOMEM;
 		goto out_unlock;
@@ -446,13 +452,13 @@ int vfio_iova_attach_group(void *data, struct iommu_group *ig, enum vfio_group_t
 		goto out_commit;
 	}
 
-	nd = kzalloc(sizeof(*nd), GFP_KERNEL_ACCOUNT);
+	nd = VFIO_IOVA_INJECT(kzalloc(sizeof(*nd), GFP_KERNEL_ACCOUNT), NULL);
 	if (!nd) {
 		ret = -ENOMEM;
 		goto out_free_group;
 	}
 	INIT_LIST_HEAD(&nd->groups);
-	nd->domain = vfio_iova_domain_alloc(dev);
+	nd->domain = VFIO_IOVA_INJECT(vfio_iova_domain_alloc(dev), ERR_PTR(-ENOMEM));
 	if (IS_ERR(nd->domain)) {
 		ret = PTR_ERR(nd->domain);
 		nd->domain = NULL;
@@ -463,7 +469,7 @@ int vfio_iova_attach_group(void *data, struct iommu_group *ig, enum vfio_group_t
 		if (ret)
 			goto out_free_domain;
 	}
-	ret = iommu_attach_group(nd->domain, ig);
+	ret = VFIO_IOVA_INJECT(iommu_attach_group(nd->domain, ig), -ENOMEM);
 	if (ret)
 		goto out_free_domain;
 

@@ -178,7 +178,7 @@ int vfio_iova_pin_pages(void *data, struct iommu_group *group, dma_addr_t iova,
 			ret = -EINVAL;
 			goto unwind;
 		}
-		v = kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
+		v = VFIO_IOVA_INJECT(kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT), NULL);
 		ret = v ? 0 : -ENOMEM;
 		if (!ret && charge && vfio_iova_pfn_normal(pfn)) {
 			ret = vfio_iova_account(dma, 1);

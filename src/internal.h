@@ -14,6 +14,7 @@
  *   domain.c       IOMMU domains, group attach/detach, valid IOVA ranges
  *   iova_ranges.c  the range algebra (kernel-agnostic, unit-tested on the host)
  *   debugfs.c      read-only introspection
+ *   inject.c       fault injection, in test builds only (see inject.h)
  *
  * Lock order (outermost first):
  *   vfio core locks (held by our callers around attach/detach/release)
@@ -39,6 +40,7 @@
 #include <linux/refcount.h>
 #include <linux/types.h>
 
+#include "inject.h"
 #include "iova_ranges.h"
 
 #define VFIO_IOVA_NAME "vfio-iommu-iova"

@@ -62,7 +62,7 @@ static void *vfio_iova_open(unsigned long arg)
 		return ERR_PTR(-EINVAL);
 	}
 
-	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
+	c = VFIO_IOVA_INJECT(kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT), NULL);
 	if (!c)
 		return ERR_PTR(-ENOMEM);
 	refcount_set(&c->users, 1);

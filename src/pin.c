@@ -178,7 +178,7 @@ long vfio_iova_pin(struct vfio_iova_dma *dma, unsigned long vaddr, unsigned long
 		return -ENODEV;
 again:
 	mmap_read_lock(mm);
-	ret = vfio_iova_pin_remote(mm, vaddr, n, flags, pages);
+	ret = VFIO_IOVA_INJECT(vfio_iova_pin_remote(mm, vaddr, n, flags, pages), -ENOMEM);
 	if (ret > 0) {
 		for (i = 0; i < ret; i++)
 			pfns[i] = page_to_pfn(pages[i]);
@@ -209,8 +209,9 @@ static int vfio_iova_map_run(struct vfio_iova_container *c, struct vfio_iova_dma
 	int ret;
 
 	list_for_each_entry(d, &c->domains, next) {
-		ret = vfio_iova_iommu_map(d->domain, iova, PFN_PHYS(pfn), len,
-					  dma->prot | IOMMU_CACHE);
+		ret = VFIO_IOVA_INJECT(vfio_iova_iommu_map(d->domain, iova, PFN_PHYS(pfn), len,
+							   dma->prot | IOMMU_CACHE),
+				       -ENOMEM);
 		if (ret) {
 			struct vfio_iova_domain *undo;
 
@@ -250,8 +251,10 @@ static int vfio_iova_batch_init(struct vfio_iova_batch *b, unsigned long npage)
 		b->capacity = VFIO_IOVA_SMALL_BATCH;
 		return 0;
 	}
-	b->pages = kmalloc_array(VFIO_IOVA_BATCH, sizeof(*b->pages), GFP_KERNEL);
-	b->pfns = kmalloc_array(VFIO_IOVA_BATCH, sizeof(*b->pfns), GFP_KERNEL);
+	b->pages = VFIO_IOVA_INJECT(kmalloc_array(VFIO_IOVA_BATCH, sizeof(*b->pages), GFP_KERNEL),
+				    NULL);
+	b->pfns = VFIO_IOVA_INJECT(kmalloc_array(VFIO_IOVA_BATCH, sizeof(*b->pfns), GFP_KERNEL),
+				   NULL);
 	b->capacity = VFIO_IOVA_BATCH;
 	return b->pages && b->pfns ? 0 : -ENOMEM;
 }
@@ -414,7 +417,7 @@ void vfio_iova_unmap_unpin(struct vfio_iova_container *c, struct vfio_iova_dma *
 
 	ub.runs = ub.small;
 	if (dma->size > VFIO_IOVA_SMALL_RUNS * PAGE_SIZE) {
-		ub.runs = kmalloc(PAGE_SIZE, GFP_KERNEL);
+		ub.runs = VFIO_IOVA_INJECT(kmalloc(PAGE_SIZE, GFP_KERNEL), NULL);
 		ub.capacity = PAGE_SIZE / sizeof(*ub.runs);
 		if (!ub.runs) {		/* slower, not wrong */
 			ub.runs = ub.small;

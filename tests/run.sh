@@ -47,7 +47,7 @@ echo "== build matrix (W=1 C=2)"
 tests/matrix.sh >"$OUT/matrix.tap" 2>&1
 cat "$OUT/matrix.tap"
 tap_step matrix "$OUT/matrix.tap"
-summary+=("$(printf '%-28s %-5s %s' "build matrix" "$(grep -q '^not ok' "$OUT/matrix.tap" && echo fail || echo ok)" "$(grep -c '^ok' "$OUT/matrix.tap") kernel lines")")
+summary+=("$(printf '%-28s %-5s %s' "build matrix" "$(grep -q '^not ok' "$OUT/matrix.tap" && echo fail || echo ok)" "$(grep -c '^ok' "$OUT/matrix.tap") builds: each kernel line, shipped and with fault injection")")
 
 echo "== checkpatch --strict"
 if tests/style.sh >"$OUT/style.log" 2>&1; then

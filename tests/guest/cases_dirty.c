@@ -12,7 +12,7 @@
 
 #define RW (VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
 
-static long dirty_flags(int c, uint32_t argsz, uint32_t flags)
+long dirty_flags(int c, uint32_t argsz, uint32_t flags)
 {
 	struct vfio_iommu_type1_dirty_bitmap d = { .argsz = argsz, .flags = flags };
 
@@ -20,8 +20,8 @@ static long dirty_flags(int c, uint32_t argsz, uint32_t flags)
 }
 
 /* GET_BITMAP of [iova, iova + size) into @bits; returns the ioctl result. */
-static long dirty_get(int c, uint64_t iova, uint64_t size, uint64_t pgsize,
-		      uint64_t bitmap_size, uint64_t *bits)
+long dirty_get(int c, uint64_t iova, uint64_t size, uint64_t pgsize,
+	       uint64_t bitmap_size, uint64_t *bits)
 {
 	struct {
 		struct vfio_iommu_type1_dirty_bitmap d;

@@ -17,7 +17,7 @@
 #define PROT_RW 3	/* IOMMU_READ | IOMMU_WRITE, as vfio_pin_pages() takes it */
 
 /* Send a command to the test mdev; returns its result, and the sum for reads. */
-static long mdev_cmd(struct ctx *t, unsigned long *sum, const char *fmt, ...)
+long mdev_cmd(struct ctx *t, unsigned long *sum, const char *fmt, ...)
 {
 	char path[128], buf[64];
 	long ret = -9999;

@@ -25,6 +25,9 @@
  *	group is attached, then plugged back (see hotplug.c).
  *   vfio-tests replug --device BDF
  *	Unplug the unused device and plug it back.
+ *   vfio-tests inject --group N [--group2 M] [--mdev-group G --mdev-uuid UUID]
+ *	Failures injected one at a time into the test build of our module
+ *	(see inject.c).
  *   vfio-tests klog-has A B
  *	Exit 0 if a kernel log line contains both A and B.
  *   vfio-tests compare STOCK_FILE OURS_FILE [ALLOWED_DIFFS_FILE]
@@ -383,6 +386,7 @@ static const struct {
 	{ "faults", cmd_faults },
 	{ "hotunplug", cmd_hotunplug },
 	{ "replug", cmd_replug },
+	{ "inject", cmd_inject },
 	{ "rmmod-refused", cmd_rmmod_refused },
 };
 

@@ -107,7 +107,15 @@ int edu_open(struct ctx *t, int group_fd, const char *bdf, struct edu *e);
 void edu_close(struct edu *e);
 /* Copy EDU_XFER bytes from IOVA @from to IOVA @to through the device. */
 int edu_copy(struct edu *e, uint64_t from, uint64_t to);
+/* VFIO_IOMMU_DIRTY_PAGES with @flags; GET_BITMAP of a range (cases_dirty.c). */
+long dirty_flags(int c, uint32_t argsz, uint32_t flags);
+long dirty_get(int c, uint64_t iova, uint64_t size, uint64_t pgsize,
+	       uint64_t bitmap_size, uint64_t *bits);
+/* A command to the test mdev; its result, and the byte sum for reads (cases_mdev.c). */
+long mdev_cmd(struct ctx *t, unsigned long *sum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 int cmd_hotunplug(int argc, char **argv);	/* hotplug.c */
+int cmd_inject(int argc, char **argv);		/* inject.c */
 int cmd_replug(int argc, char **argv);
 
 /* Cases, one function each, in the files cases_*.c (table in vfio-tests.c). */

@@ -30,6 +30,11 @@ kernel_abi() {
 # (never installed on this machine); print the extraction root.
 kernel_root() {
 	local abi=$1 dir=$CACHE/kernels/$1
+	# A kernel of our own (make check-debug) is where GUEST_ROOT says.
+	if [ -n "${GUEST_ROOT:-}" ] && [ "$abi" = "${GUEST_ABI:-}" ]; then
+		echo "$GUEST_ROOT"
+		return
+	fi
 	if [ ! -e "$dir/.done" ]; then
 		mkdir -p "$dir/deb" || die "cannot create $dir"
 		(cd "$dir/deb" && apt-get download -q "linux-image-$abi" >&2) ||
@@ -62,6 +67,32 @@ module_paths() {
 		modprobe -C /dev/null -d "$root" -S "$abi" --show-depends "$m" ||
 			die "cannot resolve module $m of $abi"
 	done | awk '$1 == "insmod" { print $2 }'
+}
+
+# build_module WHAT ABI ROOT OUT [MAKE_VAR...]: build our module (and the
+# test mdev) for kernel ABI, whose image is extracted at ROOT, in OUT, W=1
+# C=2; any warning fails.  One TAP line, numbered with the caller's n;
+# failures counted in its failed.
+build_module() {
+	local what=$1 abi=$2 root=$3 out=$4 log=$4.log
+	shift 4
+	n=$((n + 1))
+	rm -rf "$out"
+	mkdir -p "$out/tests"
+	cp -r "$TOP/Kbuild" "$TOP/Makefile" "$TOP/src" "$TOP/include" "$out/"
+	cp -r "$TOP/tests/mdev" "$out/tests/"
+	rm -rf "$out/include/generated"
+	if ! make -C "$out" KVER="$abi" KROOT="$root" W=1 C=2 VFIO_IOVA_TESTS=1 "$@" >"$log" 2>&1; then
+		echo "not ok $n - build $what"
+		sed 's/^/#   /' "$log" | tail -n 30
+		failed=$((failed + 1))
+	elif grep -E -i 'warning|error:' "$log" | grep -v -q '^Skipping BTF'; then
+		echo "not ok $n - build $what: warnings"
+		grep -E -i 'warning|error:' "$log" | sed 's/^/#   /'
+		failed=$((failed + 1))
+	else
+		echo "ok $n - build $what, W=1 C=2, no warnings"
+	fi
 }
 
 # For host tests: check DESCRIPTION EXPR prints one TAP line for EXPR.

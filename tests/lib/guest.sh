@@ -45,6 +45,9 @@ initramfs_base() {
 	cp "$TOP/tests/guest/allowed-diffs" "$dir/lib/vfio-iova/allowed-diffs"
 	cp "$ko" "$dir/lib/vfio-iova/vfio_iommu_iova.ko"
 	cp "$(dirname "$ko")/tests/mdev/vfio_iova_test_mdev.ko" "$dir/lib/vfio-iova/" || return 1
+	# The fault-injection build (tests/matrix.sh), where there is one.
+	[ ! -e "$(dirname "$ko")-inject/vfio_iommu_iova.ko" ] ||
+		cp "$(dirname "$ko")-inject/vfio_iommu_iova.ko" "$dir/lib/vfio-iova/vfio_iommu_iova-inject.ko"
 
 	# virtio-iommu first where the kernel has it, then vfio-pci and its deps.
 	local want=(vfio-pci mdev 9p 9pnet_virtio virtio_pci)
@@ -82,7 +85,7 @@ iommu_field() {
 boot_scenario() {
 	local name=$1 line=$2 layout=$3 base=$4 out=$5 extra=${6:-} abi accel
 	local machine iommu cmdline params root tmo=${VFIO_IOVA_BOOT_TIMEOUT:-480}
-	abi=$(kernel_abi "$line") || return 1
+	abi=${GUEST_ABI:-$(kernel_abi "$line")} || return 1
 	# The kernel image: extracted into the cache, or (GUEST_ROOT=/) the one
 	# installed on this machine.
 	root=${GUEST_ROOT:-}

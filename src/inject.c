@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The test builds' fault-injection switch (see inject.h).  One thread at a
+ * time is the target: the last one that wrote fail-nth.
+ */
+#include <linux/atomic.h>
+#include <linux/debugfs.h>
+#include <linux/kstrtox.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/spinlock.h>
+
+#include "inject.h"
+
+static atomic_t vfio_iova_fail_nth = ATOMIC_INIT(0);
+static pid_t vfio_iova_fail_tid;
+static DEFINE_SPINLOCK(vfio_iova_fail_lock);
+static char vfio_iova_fail_site[64];
+static unsigned long vfio_iova_fail_count;
+
+bool vfio_iova_inject_fail(const char *func, int line)
+{
+	if (READ_ONCE(vfio_iova_fail_tid) != task_pid_nr(current) ||
+	    atomic_read(&vfio_iova_fail_nth) <= 0 ||
+	    !atomic_dec_and_test(&vfio_iova_fail_nth))
+		return false;
+	spin_lock(&vfio_iova_fail_lock);
+	snprintf(vfio_iova_fail_site, sizeof(vfio_iova_fail_site), "%s:%d", func, line);
+	vfio_iova_fail_count++;
+	spin_unlock(&vfio_iova_fail_lock);
+	return true;
+}
+
+static ssize_t fail_nth_read(struct file *file, char __user *buf, size_t len, loff_t *pos)
+{
+	char s[16];
+	int n;
+
+	n = scnprintf(s, sizeof(s), "%d\n", atomic_read(&vfio_iova_fail_nth));
+	return simple_read_from_buffer(buf, len, pos, s, n);
+}
+
+static ssize_t fail_nth_write(struct file *file, const char __user *buf, size_t len,
+			      loff_t *pos)
+{
+	unsigned int n;
+	int ret;
+
+	ret = kstrtouint_from_user(buf, len, 0, &n);
+	if (ret)
+		return ret;
+	if (n > INT_MAX)
+		return -EINVAL;
+	atomic_set(&vfio_iova_fail_nth, 0);
+	WRITE_ONCE(vfio_iova_fail_tid, task_pid_nr(current));
+	atomic_set(&vfio_iova_fail_nth, n);
+	return len;
+}
+
+static const struct file_operations fail_nth_fops = {
+	.owner = THIS_MODULE,
+	.read = fail_nth_read,
+	.write = fail_nth_write,
+	.llseek = default_llseek,
+};
+
+static int fail_site_show(struct seq_file *s, void *unused)
+{
+	spin_lock(&vfio_iova_fail_lock);
+	seq_printf(s, "%s %lu\n", vfio_iova_fail_site[0] ? vfio_iova_fail_site : "-",
+		   vfio_iova_fail_count);
+	spin_unlock(&vfio_iova_fail_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(fail_site);
+
+void vfio_iova_inject_debugfs(struct dentry *root)
+{
+	debugfs_create_file("fail-nth", 0600, root, NULL, &fail_nth_fops);
+	debugfs_create_file("fail-site", 0400, root, NULL, &fail_site_fops);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Fault injection for the tests.  Debian's kernels have no fail_page_alloc
+ * or failslab (CONFIG_FAULT_INJECTION is off), so the module carries its
+ * own switch, compiled in only by `make check` (VFIO_IOVA_FAULT_INJECT=1 in
+ * a second build); DKMS and the packages never build it, and there every
+ * VFIO_IOVA_INJECT(expr, failed) is just expr.
+ *
+ * Each use is an injection point: an allocation, a pin, an IOMMU map or
+ * attach.  In a test build, /sys/kernel/debug/vfio-iommu-iova/fail-nth
+ * works as the kernel's /proc/<pid>/task/<tid>/fail-nth does: writing N
+ * makes the Nth injection point the writing thread passes fail, once, with
+ * @failed instead of evaluating @expr; reading gives 0 once it failed,
+ * else how many points are still to go.  fail-site names the last point
+ * that failed (function:line).
+ */
+#ifndef VFIO_IOVA_INJECT_H
+#define VFIO_IOVA_INJECT_H
+
+#include <linux/types.h>
+
+struct dentry;
+
+#ifdef VFIO_IOVA_FAULT_INJECT
+bool vfio_iova_inject_fail(const char *func, int line);
+void vfio_iova_inject_debugfs(struct dentry *root);
+#else
+static inline bool vfio_iova_inject_fail(const char *func, int line)
+{
+	return false;
+}
+
+static inline void vfio_iova_inject_debugfs(struct dentry *root)
+{
+}
+#endif
+
+#define VFIO_IOVA_INJECT(expr, failed) \
+	(vfio_iova_inject_fail(__func__, __LINE__) ? (failed) : (expr))
+
+#endif /* VFIO_IOVA_INJECT_H */
