@@ -28,9 +28,18 @@
 
 #define MAX_PINNED 1024
 
+/*
+ * Locking: cmd_lock serialises the commands and is held across calls into
+ * vfio; lock protects the fields below it and is never held across a call
+ * into vfio, because the backend calls dma_unmap with its own locks held
+ * (the stock backend: its device_list_lock, which it nests inside its
+ * iommu->lock when a device registers), so a pin taken under lock would
+ * close a cycle (found by lockdep in make check-debug).
+ */
 struct vfio_iova_test_mdev {
 	struct vfio_device vdev;
-	struct mutex lock;		/* protects everything below */
+	struct mutex cmd_lock;		/* one command at a time */
+	struct mutex lock;		/* the fields below */
 	u64 pinned[MAX_PINNED];		/* IOVA of each pin we hold */
 	unsigned int nr_pinned;
 	unsigned int unmap_calls;
@@ -43,23 +52,36 @@ static struct vfio_iova_test_mdev *to_tm(struct device *dev)
 	return dev_get_drvdata(dev);
 }
 
-/* The backend unmaps [iova, iova + length): drop our pins in it. */
-static void vfio_iova_test_mdev_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
+/* Unpin what we hold in [iova, iova + length), taking it out under lock first. */
+static void tm_drop_pins(struct vfio_iova_test_mdev *t, u64 iova, u64 length, bool unmap)
 {
-	struct vfio_iova_test_mdev *t = container_of(vdev, struct vfio_iova_test_mdev, vdev);
-	unsigned int i = 0;
+	unsigned int i = 0, n = 0;
+	u64 *drop;
 
+	drop = kmalloc_array(MAX_PINNED, sizeof(*drop), GFP_KERNEL | __GFP_NOFAIL);
 	mutex_lock(&t->lock);
-	t->unmap_calls++;
-	while (!t->stubborn && i < t->nr_pinned) {
+	if (unmap)
+		t->unmap_calls++;
+	while (!(unmap && t->stubborn) && i < t->nr_pinned) {
 		if (t->pinned[i] >= iova && t->pinned[i] - iova < length) {
-			vfio_unpin_pages(vdev, t->pinned[i], 1);
+			drop[n++] = t->pinned[i];
 			t->pinned[i] = t->pinned[--t->nr_pinned];
 		} else {
 			i++;
 		}
 	}
+	if (!unmap)
+		t->stubborn = false;
 	mutex_unlock(&t->lock);
+	while (n)
+		vfio_unpin_pages(&t->vdev, drop[--n], 1);
+	kfree(drop);
+}
+
+/* The backend unmaps [iova, iova + length): drop our pins in it. */
+static void vfio_iova_test_mdev_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
+{
+	tm_drop_pins(container_of(vdev, struct vfio_iova_test_mdev, vdev), iova, length, true);
 }
 
 /* As every driver must: no pin outlives the open device. */
@@ -67,11 +89,9 @@ static void vfio_iova_test_mdev_close(struct vfio_device *vdev)
 {
 	struct vfio_iova_test_mdev *t = container_of(vdev, struct vfio_iova_test_mdev, vdev);
 
-	mutex_lock(&t->lock);
-	while (t->nr_pinned)
-		vfio_unpin_pages(vdev, t->pinned[--t->nr_pinned], 1);
-	t->stubborn = false;
-	mutex_unlock(&t->lock);
+	mutex_lock(&t->cmd_lock);
+	tm_drop_pins(t, 0, U64_MAX, false);
+	mutex_unlock(&t->cmd_lock);
 }
 
 static const struct vfio_device_ops vfio_iova_test_mdev_ops = {
@@ -91,8 +111,10 @@ static int tm_pin(struct vfio_iova_test_mdev *t, u64 iova, int npage, int prot)
 	if (!pages)
 		return -ENOMEM;
 	ret = vfio_pin_pages(&t->vdev, iova, npage, prot, pages);
+	mutex_lock(&t->lock);
 	for (i = 0; i < ret; i++)
 		t->pinned[t->nr_pinned++] = iova + ((u64)i << PAGE_SHIFT);
+	mutex_unlock(&t->lock);
 	kfree(pages);
 	return ret;
 }
@@ -102,12 +124,14 @@ static void tm_unpin(struct vfio_iova_test_mdev *t, u64 iova, int npage)
 	unsigned int i = 0;
 
 	vfio_unpin_pages(&t->vdev, iova, npage);
+	mutex_lock(&t->lock);
 	while (i < t->nr_pinned) {
 		if (t->pinned[i] >= iova && t->pinned[i] - iova < ((u64)npage << PAGE_SHIFT))
 			t->pinned[i] = t->pinned[--t->nr_pinned];
 		else
 			i++;
 	}
+	mutex_unlock(&t->lock);
 }
 
 /* "read": the byte sum of what the backend reads from the IOVAs. */
@@ -136,7 +160,7 @@ static ssize_t cmd_store(struct device *dev, struct device_attribute *attr, cons
 	unsigned long sum = 0;
 	int n, prot, byte, ret = -EINVAL;
 
-	mutex_lock(&t->lock);
+	mutex_lock(&t->cmd_lock);
 	if (sscanf(buf, "pin %llx %d %d", &iova, &n, &prot) == 3) {
 		ret = tm_pin(t, iova, n, prot);
 	} else if (sscanf(buf, "unpin %llx %d", &iova, &n) == 2) {
@@ -147,11 +171,15 @@ static ssize_t cmd_store(struct device *dev, struct device_attribute *attr, cons
 	} else if (sscanf(buf, "read %llx %llx", &iova, &len) == 2 && len <= SZ_1M) {
 		ret = tm_rw(t, iova, len, false, 0, &sum);
 	} else if (sscanf(buf, "stubborn %d", &n) == 1) {
+		mutex_lock(&t->lock);
 		t->stubborn = n;
+		mutex_unlock(&t->lock);
 		ret = 0;
 	}
+	mutex_lock(&t->lock);
 	snprintf(t->result, sizeof(t->result), "%d %lu\n", ret, sum);
 	mutex_unlock(&t->lock);
+	mutex_unlock(&t->cmd_lock);
 	return count;
 }
 static DEVICE_ATTR_WO(cmd);
@@ -190,6 +218,7 @@ static int vfio_iova_test_mdev_probe(struct mdev_device *mdev)
 	t = vfio_alloc_device(vfio_iova_test_mdev, vdev, &mdev->dev, &vfio_iova_test_mdev_ops);
 	if (IS_ERR(t))
 		return PTR_ERR(t);
+	mutex_init(&t->cmd_lock);
 	mutex_init(&t->lock);
 	snprintf(t->result, sizeof(t->result), "none\n");
 	ret = vfio_register_emulated_iommu_dev(&t->vdev);
