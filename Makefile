@@ -14,6 +14,8 @@
 #                                  install for KVER, modprobe.d rule (root)
 # make dkms-uninstall              undo dkms-install (root)
 # make tool                       the vfio-iova tool, in .build/tools/
+# make check-debug                 the guest suite and the fuzzer on a KASAN,
+#                                  lockdep and kmemleak kernel (tests/debug/)
 # make bench                       ours against the stock backend, side by side
 #                                  (tests/bench/run.sh; tests/out/bench/)
 # make clean
@@ -63,6 +65,9 @@ $(TOOL): $(TOOL_SRC) $(wildcard tools/vfio-iova/*.h) tools/shim/linux/*.h
 check-dkms:
 	tests/dkms/run.sh
 
+check-debug:
+	tests/debug/run.sh
+
 bench:
 	tests/bench/run.sh
 
@@ -97,4 +102,4 @@ clean:
 	-[ ! -d $(KDIR) ] || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf include/generated .build
 
-.PHONY: all module layout matrix tool bench fuzz check check-dkms deb dkms-install dkms-uninstall unit style clean
+.PHONY: all module layout matrix tool bench fuzz check check-dkms check-debug deb dkms-install dkms-uninstall unit style clean

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Install everything `make check` needs on a fresh Debian 12 machine (root):
+# Install everything `make check` needs on a fresh Debian 12 machine (root),
+# and the packages given as arguments (make check-debug's kernel build):
 # build tools, QEMU, busybox, sparse, pahole, the headers of every supported
 # kernel line (resolved from the archive now) and linux-source-6.1 for
 # checkpatch.pl, dkms and debhelper for the package test.  Kernel images
@@ -28,7 +29,7 @@ if [ -z "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then
 fi
 pkgs="build-essential libc6-dev make gcc perl kmod cpio xz-utils zstd sparse dwarves
 	qemu-system-x86 busybox-static linux-source-6.1 bc dpdk-dev librte-net-e1000-23
-	dkms dh-dkms debhelper openssl dpkg-dev python3"
+	dkms dh-dkms debhelper openssl dpkg-dev python3 $*"
 for line in $(kernel_lines); do
 	pkgs="$pkgs linux-headers-$(kernel_abi "$line")"
 done
