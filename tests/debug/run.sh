@@ -51,7 +51,7 @@ echo "== check-debug: $kver, layouts: $layouts, fuzzing $secs s each"
 for layout in $layouts; do
 	while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do wait -n; done
 	VFIO_IOVA_BOOT_TIMEOUT=${DEBUG_BOOT_TIMEOUT:-7200} boot_scenario "debug-$layout" 6.1 \
-		"$layout" "$OUT/base.cpio" "$OUT/$layout" "FUZZ_SECONDS=$secs" \
+		"$layout" "$OUT/base.cpio" "$OUT/$layout" "FUZZ_SECONDS=$secs SLOW=4" \
 		>"$OUT/$layout.qemu.log" 2>&1 &
 done
 wait
