@@ -465,7 +465,7 @@ int vfio_iova_attach_group(void *data, struct iommu_group *ig, enum vfio_group_t
 		goto out_free_domain;
 	}
 	if (c->nesting) {
-		ret = iommu_enable_nesting(nd->domain);
+		ret = vfio_iova_enable_nesting(nd->domain);
 		if (ret)
 			goto out_free_domain;
 	}

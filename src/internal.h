@@ -148,7 +148,7 @@ struct vfio_iova_container {
 	bool v2;			/* VFIO_TYPE1v2_IOMMU unmap semantics */
 	bool dirty_tracking;		/* VFIO_IOMMU_DIRTY_PAGES_FLAG_START */
 	u64 num_non_pinned_groups;	/* groups without a dirty scope */
-	bool nesting;			/* VFIO_TYPE1_NESTING_IOMMU */
+	bool nesting;			/* VFIO_IOVA_TYPE1_NESTING (compat.h) */
 	struct vfio_iova_stats stats;
 	char last_refusal[256];		/* why the last map/attach was refused */
 	struct ratelimit_state refusal_rs;	/* of map refusal log lines */

@@ -35,8 +35,9 @@ static long vfio_iova_check_extension(struct vfio_iova_container *c, unsigned lo
 	case VFIO_TYPE1_IOMMU:
 		return c || vfio_iova_serve_type1;
 	case VFIO_TYPE1v2_IOMMU:
-	case VFIO_TYPE1_NESTING_IOMMU:
 		return c || vfio_iova_serve_type1v2;
+	case VFIO_IOVA_TYPE1_NESTING:
+		return VFIO_IOVA_SERVES_NESTING && (c || vfio_iova_serve_type1v2);
 	case VFIO_UNMAP_ALL:
 		return 1;
 	case VFIO_UPDATE_VADDR:

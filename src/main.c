@@ -56,7 +56,7 @@ static void *vfio_iova_open(unsigned long arg)
 	switch (arg) {
 	case VFIO_TYPE1_IOMMU:
 	case VFIO_TYPE1v2_IOMMU:
-	case VFIO_TYPE1_NESTING_IOMMU:
+	case VFIO_IOVA_TYPE1_NESTING:
 		break;
 	default:
 		return ERR_PTR(-EINVAL);
@@ -75,7 +75,7 @@ static void *vfio_iova_open(unsigned long arg)
 	c->dma_avail = vfio_iova_dma_entry_limit;
 	iova_ranges_init(&c->valid);
 	c->pgsize_bitmap = PAGE_MASK;
-	c->nesting = arg == VFIO_TYPE1_NESTING_IOMMU;
+	c->nesting = VFIO_IOVA_SERVES_NESTING && arg == VFIO_IOVA_TYPE1_NESTING;
 	c->v2 = arg != VFIO_TYPE1_IOMMU;
 	/* One client's bad maps must not silence another's. */
 	ratelimit_state_init(&c->refusal_rs, DEFAULT_RATELIMIT_INTERVAL,

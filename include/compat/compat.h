@@ -16,6 +16,7 @@
 #include <linux/iommu.h>
 #include <linux/irqdomain.h>
 #include <linux/mm.h>
+#include <linux/vfio.h>
 
 #include "generated/vfio_iova_probes.h"
 #include "vfio_private.h"
@@ -110,5 +111,23 @@ static inline int vfio_iova_follow_pfn(struct vm_area_struct *vma, unsigned long
 	return 0;
 #endif
 }
+
+/*
+ * The nesting container type (6).  Where the kernel still has it, it is
+ * served as type1v2 with nesting enabled on each domain; where mainline
+ * retired it (its number only reserved), no type1 backend offers it, and a
+ * container of that type can no longer be created.
+ */
+#if VFIO_IOVA_HAVE_ENABLE_NESTING
+#define VFIO_IOVA_TYPE1_NESTING		VFIO_TYPE1_NESTING_IOMMU
+#define vfio_iova_enable_nesting	iommu_enable_nesting
+#else
+#define VFIO_IOVA_TYPE1_NESTING		__VFIO_RESERVED_TYPE1_NESTING_IOMMU
+static inline int vfio_iova_enable_nesting(struct iommu_domain *domain)
+{
+	return -EOPNOTSUPP;
+}
+#endif
+#define VFIO_IOVA_SERVES_NESTING	VFIO_IOVA_HAVE_ENABLE_NESTING
 
 #endif /* VFIO_IOVA_COMPAT_H */
