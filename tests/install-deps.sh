@@ -4,7 +4,8 @@
 # and the packages given as arguments (make check-debug's kernel build):
 # build tools, QEMU, busybox, sparse, pahole, the headers of every supported
 # kernel line (resolved from the archive now) and linux-source-6.1 for
-# checkpatch.pl, dkms and debhelper for the package test.  Kernel images
+# checkpatch.pl, dkms and debhelper for the package test, debootstrap for
+# the build roots of lines whose headers need a newer Debian.  Kernel images
 # are not installed here: the guest scenarios download and extract them into
 # the cache (but Debian's 6.12 headers package itself depends on its image),
 # and tests/dkms/run.sh installs them for real, as its test.
@@ -29,9 +30,11 @@ if [ -z "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then
 fi
 pkgs="build-essential libc6-dev make gcc perl kmod cpio xz-utils zstd sparse dwarves
 	qemu-system-x86 busybox-static linux-source-6.1 bc dpdk-dev librte-net-e1000-23
-	dkms dh-dkms debhelper openssl dpkg-dev python3 $*"
+	dkms dh-dkms debhelper openssl dpkg-dev python3 debootstrap $*"
+# The headers of the lines built here; a line with a build root of its own
+# (tests/kernels.conf) gets them there, on its first build (debootstrap).
 for line in $(kernel_lines); do
-	pkgs="$pkgs linux-headers-$(kernel_abi "$line")"
+	[ "$(kernel_field "$line" 5)" != - ] || pkgs="$pkgs linux-headers-$(kernel_abi "$line")"
 done
 missing=
 for p in $pkgs; do

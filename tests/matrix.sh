@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Build the module for every supported kernel line (tests/kernels.conf), each
-# in its own directory .build/<abi>/, with W=1 and sparse (C=2).  Any warning
+# in its own directory .build/<abi>/, with W=1 and sparse (C=2), here or in
+# the line's build root (tests/kernels.conf).  Any warning
 # fails the build.  Prints one TAP line per build: two per kernel line.
 set -u
 . "$(dirname "$0")/lib/common.sh"
@@ -13,6 +14,7 @@ failed=0
 for line in $(kernel_lines); do
 	abi=$(kernel_abi "$line") || exit 1
 	root=$(kernel_root "$abi") || exit 1
+	BUILD_SUITE=$(kernel_field "$line" 5) || exit 1
 	build_module "$line ($abi)" "$abi" "$root" "$TOP/.build/$abi"
 	build_module "$line ($abi) with fault injection" "$abi" "$root" "$TOP/.build/$abi-inject" \
 		VFIO_IOVA_FAULT_INJECT=1

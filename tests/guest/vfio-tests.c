@@ -30,10 +30,11 @@
  *	(see inject.c).
  *   vfio-tests klog-has A B
  *	Exit 0 if a kernel log line contains both A and B.
- *   vfio-tests compare STOCK_FILE OURS_FILE [ALLOWED_DIFFS_FILE]
+ *   vfio-tests compare STOCK_FILE OURS_FILE [ALLOWED_DIFFS_FILE [LINE]]
  *	Print TAP: each case's assertions under each backend, then whether the
  *	observations agree (the differential run), allowing only the documented
- *	differences listed in ALLOWED_DIFFS_FILE (lines "allow CASE KEY").
+ *	differences listed in ALLOWED_DIFFS_FILE (lines "allow CASE KEY [LINE...]",
+ *	on the kernel lines named, or on every line).
  *
  * A result file has one line per case:
  *	case NAME ok|fail REASON
@@ -206,13 +207,33 @@ static const char *find(const struct file *f, const char *kind, const char *name
 	return NULL;
 }
 
-static int allowed(const struct file *a, const char *name, const char *key)
+/* Does @list (kernel lines separated by blanks; empty: every line) hold @line? */
+static int on_line(const char *list, const char *line)
+{
+	size_t len = strlen(line);
+	const char *p = list;
+
+	p += strspn(p, " ");
+	if (!*p)
+		return 1;
+	for (; *p; p += strcspn(p, " "), p += strspn(p, " "))
+		if (!strncmp(p, line, len) && (p[len] == ' ' || !p[len]))
+			return 1;
+	return 0;
+}
+
+/*
+ * Is a difference in observation @key of case @name documented, for kernel
+ * line @line?  Lines "allow CASE KEY [LINE...]": on the lines named only.
+ */
+static int allowed(const struct file *a, const char *name, const char *key,
+		   const char *line)
 {
 	size_t i;
 
 	for (i = 0; a && i < a->n; i++)
 		if (!strcmp(a->l[i].kind, "allow") && !strcmp(a->l[i].name, name) &&
-		    !strcmp(a->l[i].key, key))
+		    !strcmp(a->l[i].key, key) && on_line(a->l[i].val, line))
 			return 1;
 	return 0;
 }
@@ -240,7 +261,7 @@ static int cmd_compare(int argc, char **argv)
 	size_t i, j;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: vfio-tests compare STOCK OURS [ALLOWED]\n");
+		fprintf(stderr, "usage: vfio-tests compare STOCK OURS [ALLOWED [LINE]]\n");
 		return 2;
 	}
 	if (load(argv[2], &f[0]))
@@ -291,7 +312,7 @@ static int cmd_compare(int argc, char **argv)
 				other = find(&f[!k], "obs", name, l->key);
 				if (other && !strcmp(other, l->val))
 					continue;
-				if (allowed(al, name, l->key)) {
+				if (allowed(al, name, l->key, argc > 5 ? argv[5] : "")) {
 					printf("# documented difference %s %s: %s=%s %s=%s\n",
 					       name, l->key, label[k], l->val, label[!k],
 					       other ? other : "(none)");

@@ -57,3 +57,29 @@ cp "$w/ok.h" "$w/include/generated/vfio_iova_layout.h"
 make -C "$kdir" M="$w" modules >"$w/msg" 2>&1
 rc=$?
 check "struct copy agreeing with BTF: builds" "[ $rc -eq 0 ] && [ -e $w/vfio_iommu_iova.ko ]"
+
+# On every kernel line, where its users build (tests/kernels.conf: here or
+# in the line's build root): a layout marked unverified on purpose (one
+# member moved in every fingerprint) stops `make` before any compiling,
+# with the message that names the kernel and what to do.
+for line in $(kernel_lines); do
+	labi=$(kernel_abi "$line") && lroot=$(kernel_root "$labi") &&
+		suite=$(kernel_field "$line" 5) || exit 1
+	lw=$TOP/.build/layout-guard-$labi
+	rm -rf "$lw"
+	mkdir -p "$lw"
+	cp -r "$TOP/Kbuild" "$TOP/Makefile" "$TOP/dkms.conf" "$TOP/src" "$TOP/include" "$lw/"
+	rm -rf "$lw/include/generated"
+	find "$lw" -name '*.o' -delete
+	sed -i 's|(\*release)(void \*); /\* 24 8 \*/|(*release)(void *); /* 24 4 */|' \
+		"$lw"/include/compat/layouts/*.layout
+	run=
+	[ "$suite" = - ] || run="root_run $suite"
+	$run make -C "$lw" KVER="$labi" KROOT="$lroot" module >"$lw.msg" 2>&1
+	rc=$?
+	check "$line ($labi${run:+, in the $suite root}): unverified layout: make refuses, builds nothing" \
+		"[ $rc -ne 0 ] && [ -z \"\$(find $lw -name '*.o')\" ]"
+	check "$line: the refusal names $labi and what to do" \
+		"grep -q 'refusing to build for kernel $labi' $lw.msg && grep -q 'add a fingerprint under include/compat/layouts/' $lw.msg"
+	rm -rf "$lw" "$lw.msg"
+done

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 
 w=$(mktemp -d)
-trap 'rm -rf "$w"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$w"' EXIT
 make -s -C "$TOP" tool TOOL="$w/vfio-iova" >"$w/build.log" 2>&1 || { cat "$w/build.log"; exit 1; }
 T=$w/vfio-iova
 export VFIO_IOVA_DEBUGFS=$w/none
@@ -16,6 +16,7 @@ fake_host() {
 	local s=$1/sys g
 	mkdir -p "$s/class/iommu/u0/intel-iommu" "$s/class/iommu/u1/amd-iommu" "$s/bus/pci/drivers/vfio-pci"
 	echo d2008c222f0606 >"$s/class/iommu/u0/intel-iommu/cap"
+	echo 246577efa22542fa:0 >"$s/class/iommu/u1/amd-iommu/features"	# EFR HATS 0
 	for g in 1 2; do
 		local bdf=0000:00:0$g.0 d=$s/devices/pci0000:00/0000:00:0$g.0
 		mkdir -p "$d" "$s/kernel/iommu_groups/$g/devices" "$s/bus/pci/devices"
@@ -43,8 +44,25 @@ check "host: valid ranges are the aperture minus the MSI window" \
 	"grep -A3 '^Valid' $w/h.txt | grep -q '0x0000000000000000  0x00000000fedfffff' &&
 	 grep -A3 '^Valid' $w/h.txt | grep -q '0x00000000fef00000  0x0000ffffffffffff'"
 VFIO_IOVA_SYSFS=$w/intel/sys "$T" --json host >"$w/intel.json"
-VFIO_IOVA_SYSFS=$w/amd/sys "$T" host --json >"$w/amd.json"
-check "host --json: AMD aperture is the whole 64-bit space" "grep -q '\"last\": \"0xffffffffffffffff\"}, \"aperture_source\": \"amd-iommu' $w/amd.json"
+VFIO_IOVA_KERNEL_RELEASE=6.12.117+deb12-amd64 VFIO_IOVA_SYSFS=$w/amd/sys "$T" host --json >"$w/amd.json"
+check "host --json: AMD aperture on 6.x is the whole 64-bit space" "grep -q '\"last\": \"0xffffffffffffffff\"}, \"aperture_source\": \"amd-iommu' $w/amd.json"
+VFIO_IOVA_KERNEL_RELEASE=7.2.13+deb14-amd64 VFIO_IOVA_SYSFS=$w/amd/sys "$T" host >"$w/h7.txt" 2>&1
+check "host: AMD aperture on 7.x from EFR HATS 0: 48 bits" \
+	"grep -q 'aperture  0x0000000000000000  0x0000ffffffffffff .*amd-iommu v1 page table (48 bits)' $w/h7.txt"
+echo 246577efa22546fa:0 >"$w/amd/sys/class/iommu/u1/amd-iommu/features"	# HATS 1
+mkdir -p "$w/amd/sys/firmware/acpi/tables"
+# IVRS tables whose IVinfo (bits 21:15 VASize, bit 0 EFRSup) says: 52, EFR
+# in the table; then 0 (64), EFR not in the table (QEMU's AMD-Vi).
+printf 'IVRS%32s\x01\x00\x1a\x00' "" | tr ' ' '\0' >"$w/amd/sys/firmware/acpi/tables/IVRS"
+VFIO_IOVA_KERNEL_RELEASE=7.2.13+deb14-amd64 VFIO_IOVA_SYSFS=$w/amd/sys "$T" host >"$w/h7.txt" 2>&1
+check "host: AMD aperture on 7.x: HATS 1 (57 bits) capped by IVRS VASize 52" \
+	"grep -q 'aperture  0x0000000000000000  0x000fffffffffffff .*(52 bits)' $w/h7.txt"
+printf 'IVRS%32s\x00\x28\x00\x00' "" | tr ' ' '\0' >"$w/amd/sys/firmware/acpi/tables/IVRS"
+VFIO_IOVA_KERNEL_RELEASE=7.2.13+deb14-amd64 VFIO_IOVA_SYSFS=$w/amd/sys "$T" host >"$w/h7.txt" 2>&1
+check "host: AMD aperture on 7.x, no EFR in IVRS: sized as HATS 0 (48 bits)" \
+	"grep -q 'aperture  0x0000000000000000  0x0000ffffffffffff .*(48 bits)' $w/h7.txt"
+rm -rf "$w/amd/sys/firmware"
+echo 246577efa22542fa:0 >"$w/amd/sys/class/iommu/u1/amd-iommu/features"
 
 "$T" --json merge "$w/intel.json" "$w/amd.json" >"$w/m.json"
 check "merge: exit 0" "[ $? = 0 ]"

@@ -10,20 +10,97 @@ die() { echo "error: $*" >&2; exit 1; }
 # kernel_lines: print the supported lines, one per line.
 kernel_lines() { awk '!/^#/ && NF { print $1 }' "$KERNELS_CONF"; }
 
-# kernel_field LINE N: field N (2 = image pkg, 3 = headers pkg, 4 = accel).
+# kernel_field LINE N: field N (2 = image pkg, 3 = headers pkg, 4 = accel,
+# 5 = build root: "-" for this machine, else a Debian suite, see root_run).
 kernel_field() {
 	awk -v l="$1" -v n="$2" '!/^#/ && $1 == l { print $n; f = 1 } END { exit !f }' \
 		"$KERNELS_CONF" || die "unknown kernel line '$1' (see tests/kernels.conf)"
+}
+
+# Build roots.  A kernel line whose headers do not install on this machine
+# (Debian unstable's: a newer gcc and libc) is built where its users build
+# it, in a root of its own Debian suite, made with debootstrap from this
+# machine's mirror and kept in the cache.  Its apt also resolves and
+# downloads that line's packages, so this machine's apt state never sees
+# another suite.
+
+# root_dir SUITE: where the build root of SUITE lives.
+root_dir() { echo "$CACHE/roots/$1"; }
+
+# root_ensure SUITE: create the build root if it is missing, and update its
+# package lists once a day.
+root_ensure() {
+	local suite=$1 dir mirror
+	dir=$(root_dir "$suite")
+	if [ ! -e "$dir/.done" ]; then
+		command -v debootstrap >/dev/null || die "debootstrap is not installed (tests/install-deps.sh)"
+		mirror=$(apt-get indextargets --format '$(REPO_URI)' 'Created-By: Packages' 2>/dev/null |
+			grep -v security | head -n1)
+		mirror=${mirror:-http://deb.debian.org/debian/}
+		echo "creating the $suite build root in $dir from $mirror" >&2
+		rm -rf "$dir"
+		mkdir -p "$(dirname "$dir")"
+		debootstrap --variant=minbase --include=make,sparse,xz-utils,zstd,kmod,ca-certificates \
+			"$suite" "$dir" "$mirror" >"$dir.log" 2>&1 ||
+			{ tail -n 20 "$dir.log" >&2; die "debootstrap $suite failed (log: $dir.log)"; }
+		# A mirror snapshot may be older than its Release file's Valid-Until.
+		echo 'Acquire::Check-Valid-Until "false";' >"$dir/etc/apt/apt.conf.d/99vfio-iova"
+		touch "$dir/.done"
+	fi
+	if [ -z "$(find "$dir/.updated" -mmin -1440 2>/dev/null)" ]; then
+		root_run "$suite" apt-get update -q >"$dir.update.log" 2>&1 ||
+			{ tail -n 20 "$dir.update.log" >&2; die "apt-get update in the $suite root failed"; }
+		touch "$dir/.updated"
+	fi
+}
+
+# root_run SUITE CMD...: run CMD in the build root of SUITE, in a mount
+# namespace of its own with /proc, /dev, this checkout and the cache's
+# extracted kernels at the same paths as outside.
+root_run() {
+	local dir
+	dir=$(root_dir "$1")
+	shift
+	mkdir -p "$dir$TOP" "$dir$CACHE/kernels" || return 1
+	unshare -m --propagation private sh -c '
+		r=$1 top=$2 kernels=$3; shift 3
+		mount -t proc proc "$r/proc" && mount --bind /dev "$r/dev" &&
+			mount --bind "$top" "$r$top" && mount --bind "$kernels" "$r$kernels" &&
+			exec chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+			LC_ALL=C.UTF-8 HOME=/root DEBIAN_FRONTEND=noninteractive "$@"' \
+		sh "$dir" "$TOP" "$CACHE/kernels" "$@"
+}
+
+# line_apt LINE CMD...: CMD (apt-cache, apt-get) with the apt of LINE's
+# build root, or this machine's.
+line_apt() {
+	local suite
+	suite=$(kernel_field "$1" 5) || exit 1
+	shift
+	if [ "$suite" = - ]; then
+		"$@"
+	else
+		root_ensure "$suite" && root_run "$suite" "$@"
+	fi
 }
 
 # kernel_abi LINE: the ABI the line's meta-package points at right now.
 kernel_abi() {
 	local pkg abi
 	pkg=$(kernel_field "$1" 2) || exit 1
-	abi=$(apt-cache depends "$pkg" 2>/dev/null |
+	abi=$(line_apt "$1" apt-cache depends "$pkg" 2>/dev/null |
 		sed -n 's/^ *Depends: linux-image-\(.*\)$/\1/p' | grep -v unsigned | head -n1)
 	[ -n "$abi" ] || die "cannot resolve the ABI of $pkg (run apt-get update?)"
 	echo "$abi"
+}
+
+# abi_line ABI: the kernel line whose meta-package points at ABI now.
+abi_line() {
+	local line
+	for line in $(kernel_lines); do
+		[ "$(kernel_abi "$line")" != "$1" ] || { echo "$line"; return 0; }
+	done
+	die "kernel $1 belongs to no line of tests/kernels.conf"
 }
 
 # kernel_root ABI: download and extract linux-image-ABI into the cache
@@ -36,11 +113,29 @@ kernel_root() {
 		return
 	fi
 	if [ ! -e "$dir/.done" ]; then
+		local line pkgs deb
+		line=$(abi_line "$abi") || exit 1
+		rm -rf "$dir"
 		mkdir -p "$dir/deb" || die "cannot create $dir"
-		(cd "$dir/deb" && apt-get download -q "linux-image-$abi" >&2) ||
-			die "apt-get download linux-image-$abi failed"
-		dpkg-deb -x "$dir"/deb/linux-image-"$abi"_*.deb "$dir/root" ||
-			die "cannot extract linux-image-$abi"
+		# Newer images are split into parts (linux-binary-ABI, linux-modules-ABI...).
+		pkgs="linux-image-$abi $(line_apt "$line" apt-cache depends "linux-image-$abi" |
+			grep -o "linux-[a-z]*-$abi\$" | sort -u | tr '\n' ' ')"
+		# shellcheck disable=SC2086
+		line_apt "$line" sh -c 'cd "$1" && shift && apt-get download -q "$@"' sh "$dir/deb" $pkgs >&2 ||
+			die "apt-get download $pkgs failed"
+		for deb in "$dir"/deb/*.deb; do
+			dpkg-deb -x "$deb" "$dir/root" || die "cannot extract $deb"
+		done
+		# One layout for every line: /boot/vmlinuz-ABI and /lib/modules.
+		if [ ! -e "$dir/root/lib/modules" ] && [ -d "$dir/root/usr/lib/modules" ]; then
+			mkdir -p "$dir/root/lib" "$dir/root/boot"
+			ln -s ../usr/lib/modules "$dir/root/lib/modules"
+			for f in vmlinuz config System.map; do
+				[ ! -e "$dir/root/usr/lib/modules/$abi/$f" ] ||
+					ln -s "../usr/lib/modules/$abi/$f" "$dir/root/boot/$f-$abi"
+			done
+		fi
+		[ -e "$dir/root/boot/vmlinuz-$abi" ] || die "no vmlinuz in $pkgs"
 		rm -rf "$dir/deb"
 		touch "$dir/.done"
 	fi
@@ -69,20 +164,53 @@ module_paths() {
 	done | awk '$1 == "insmod" { print $2 }'
 }
 
+# root_headers SUITE ABI: the headers of kernel ABI installed in the build
+# root of SUITE, ready for C=2.
+root_headers() {
+	local suite=$1 abi=$2 dir kbuild
+	dir=$(root_dir "$suite")
+	root_ensure "$suite" || return 1
+	if [ ! -e "$dir/lib/modules/$abi/build/Makefile" ]; then
+		root_run "$suite" apt-get install -y -q --no-install-recommends "linux-headers-$abi" \
+			>"$dir.headers.log" 2>&1 ||
+			{ tail -n 20 "$dir.headers.log" >&2; echo "cannot install linux-headers-$abi in the $suite root" >&2; return 1; }
+	fi
+	# Debian's linux-kbuild lacks scripts/checker-valid.sh, without which
+	# the kernel's Makefile turns C=2 into a warning and runs no sparse.
+	kbuild=$(readlink -f "$dir/lib/modules/$abi/build/scripts") || return 1
+	kbuild=$dir${kbuild#"$dir"}
+	[ -e "$kbuild/checker-valid.sh" ] || install -m 755 /dev/stdin "$kbuild/checker-valid.sh" <<'EOS'
+#!/bin/sh
+# Put here by vfio-iommu-iova's test harness (tests/lib/common.sh): Debian's
+# linux-kbuild package does not ship it.  Prints 1 if the checker "$@"
+# parses what these headers use, else 0.
+command -v "$1" >/dev/null 2>&1 || { echo 0; exit 0; }
+t=$(mktemp --suffix=.c) || { echo 0; exit 0; }
+echo 'int f(const int *p) { __typeof_unqual__(*p) x = *p; return x; }' >"$t"
+if "$@" "$t" 2>&1 | grep -q error; then echo 0; else echo 1; fi
+rm -f "$t"
+EOS
+}
+
 # build_module WHAT ABI ROOT OUT [MAKE_VAR...]: build our module (and the
 # test mdev) for kernel ABI, whose image is extracted at ROOT, in OUT, W=1
-# C=2; any warning fails.  One TAP line, numbered with the caller's n;
-# failures counted in its failed.
+# C=2; any warning fails.  With BUILD_SUITE set (a kernel line's build
+# root), the build runs in that root, as its users would run it.  One TAP
+# line, numbered with the caller's n; failures counted in its failed.
 build_module() {
-	local what=$1 abi=$2 root=$3 out=$4 log=$4.log
+	local what=$1 abi=$2 root=$3 out=$4 log=$4.log run=
 	shift 4
+	if [ "${BUILD_SUITE:--}" != - ]; then
+		root_headers "$BUILD_SUITE" "$abi" || die "no build root for $abi"
+		run="root_run $BUILD_SUITE"
+	fi
 	n=$((n + 1))
 	rm -rf "$out"
 	mkdir -p "$out/tests"
-	cp -r "$TOP/Kbuild" "$TOP/Makefile" "$TOP/src" "$TOP/include" "$out/"
+	cp -r "$TOP/Kbuild" "$TOP/Makefile" "$TOP/dkms.conf" "$TOP/src" "$TOP/include" "$out/"
 	cp -r "$TOP/tests/mdev" "$out/tests/"
 	rm -rf "$out/include/generated"
-	if ! make -C "$out" KVER="$abi" KROOT="$root" W=1 C=2 VFIO_IOVA_TESTS=1 "$@" >"$log" 2>&1; then
+	if ! $run make -C "$out" KVER="$abi" KROOT="$root" W=1 C=2 VFIO_IOVA_TESTS=1 "$@" >"$log" 2>&1; then
 		echo "not ok $n - build $what"
 		sed 's/^/#   /' "$log" | tail -n 30
 		failed=$((failed + 1))

@@ -103,6 +103,7 @@ boot_scenario() {
 	rm -f "$out/results.tap" "$out/console.log"
 	{
 		echo "SCENARIO='$name'"
+		echo "LINE='$line'"
 		echo "BACKEND_PARAMS='$params'"
 		echo "$extra"
 	} >"$out/etc/scenario"

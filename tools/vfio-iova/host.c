@@ -6,7 +6,10 @@
  *      (the domain's own geometry: exact);
  *   2. for intel-iommu, the unit's capability registers in sysfs, decoded
  *      as the driver sizes a VFIO domain at attach (MGAW and SAGAW);
- *   3. for AMD-Vi, the v1 page table's full 64-bit space.
+ *   3. for AMD-Vi, the v1 page table's space: all 64 bits up to Linux 6.x;
+ *      on 7.x (the generic page table) the host translation size the unit
+ *      advertises (EFR HATS, as the driver sees it early), capped by the
+ *      ACPI IVRS table's VASize.
  * Otherwise the aperture is unknown and said so (the valid ranges then only
  * exclude the reserved regions).
  */
@@ -16,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 #include <linux/slab.h>
 #include "vfio-iova.h"
 
@@ -120,9 +124,44 @@ static bool aperture_from_intel_cap(struct group_info *g, const char *dev)
 	return true;
 }
 
-static bool aperture_from_amd(struct group_info *g, const char *dev)
+/* The running kernel's major version (VFIO_IOVA_KERNEL_RELEASE overrides). */
+static int kernel_major(void)
+{
+	const char *r = getenv("VFIO_IOVA_KERNEL_RELEASE");
+	struct utsname u;
+
+	if (!r || !*r) {
+		if (uname(&u))
+			return 0;
+		r = u.release;
+	}
+	return atoi(r);
+}
+
+/* The ACPI IVRS table's IVinfo word, or @absent if it cannot be read. */
+static unsigned int amd_ivinfo(unsigned int absent)
 {
 	char path[PATH_MAX];
+	unsigned char b[4];
+	unsigned int v;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/firmware/acpi/tables/IVRS", sysfs_root());
+	f = fopen(path, "rb");
+	if (!f)
+		return absent;
+	v = fseek(f, 36, SEEK_SET) || fread(b, 1, 4, f) != 4 ? absent :
+		b[0] | b[1] << 8 | b[2] << 16 | (unsigned int)b[3] << 24;
+	fclose(f);
+	return v;
+}
+
+static bool aperture_from_amd(struct group_info *g, const char *dev)
+{
+	char path[PATH_MAX], buf[64], *end;
+	unsigned long long efr;
+	unsigned int ivinfo;
+	int bits, max, hats;
 
 	snprintf(path, sizeof(path), "%s/kernel/iommu_groups/%d/devices/%s/iommu/amd-iommu",
 		 sysfs_root(), g->id, dev);
@@ -131,6 +170,32 @@ static bool aperture_from_amd(struct group_info *g, const char *dev)
 	g->ap_start = 0;
 	g->ap_last = ~0ULL;
 	snprintf(g->ap_source, sizeof(g->ap_source), "amd-iommu v1 page table");
+	if (kernel_major() < 7)
+		return true;
+	/* 7.x: as many levels as EFR HATS allows (4 + HATS), 9 bits each. */
+	snprintf(path, sizeof(path), "%s/kernel/iommu_groups/%d/devices/%s/iommu/%s",
+		 sysfs_root(), g->id, dev, "amd-iommu/features");
+	if (read_line(path, buf, sizeof(buf)))
+		return false;
+	errno = 0;
+	efr = strtoull(buf, &end, 16);
+	if (errno || end == buf || (*end && *end != ':'))
+		return false;
+	/*
+	 * The driver sizes it early, from the EFR the IVRS table carries
+	 * (IVinfo EFRSup); without that, before it reads the unit's registers,
+	 * as if HATS were 0.  IVinfo's VASize (0: 64) caps it.
+	 */
+	ivinfo = amd_ivinfo(1);
+	hats = ivinfo & 1 ? (int)((efr >> 10) & 3) : 0;
+	if (hats == 3)
+		return false;
+	bits = hats * 9 + 48;
+	max = (int)((ivinfo >> 15) & 0x7f) ?: 64;
+	if (bits > max)
+		bits = max;
+	g->ap_last = bits >= 64 ? ~0ULL : (1ULL << bits) - 1;
+	snprintf(g->ap_source, sizeof(g->ap_source), "amd-iommu v1 page table (%d bits)", bits);
 	return true;
 }
 
