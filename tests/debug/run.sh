@@ -7,7 +7,7 @@
 # linux-source-6.1 with KASAN, lockdep, DEBUG_LIST, debug objects and
 # kmemleak (tests/debug/build-kernel.sh), builds our module and its
 # fault-injection build against it, and boots it in the scenarios of
-# DEBUG_SCENARIOS (default: amd; see README for intel): the whole differential suite,
+# DEBUG_SCENARIOS (default: intel48 amd): the whole differential suite,
 # hot-unplug, fault injection and FUZZ_SECONDS (default 60) of fuzzing, then
 # a kmemleak scan that must name none of our functions.  Any KASAN report,
 # lockdep splat or WARN fails the scenario (panic_on_warn=1, and the end of
@@ -46,7 +46,7 @@ export GUEST_ROOT=$kdir/root GUEST_ABI=$kver
 initramfs_base "$kver" "$TOP/.build/$kver/vfio_iommu_iova.ko" "$OUT/base.cpio" ||
 	die "no initramfs for the debug kernel"
 secs=${FUZZ_SECONDS:-60}
-layouts=${DEBUG_SCENARIOS:-amd}
+layouts=${DEBUG_SCENARIOS:-intel48 amd}
 echo "== check-debug: $kver, layouts: $layouts, fuzzing $secs s each"
 for layout in $layouts; do
 	while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do wait -n; done

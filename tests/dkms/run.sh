@@ -17,6 +17,8 @@
 #   5. apt remove: no module, source, DKMS tree or rule is left, and the same
 #      boot now gets the stock backend.
 # At the end both lines are installed again and our package is not.
+#   6. for a line with a build root of its own (7.x), the same upgrade
+#      inside a copy of that root (see unstable_step below).
 # TAP on stdout; OUT (default tests/out/dkms) keeps logs and guest output.
 
 set -u
@@ -48,18 +50,20 @@ check "make deb builds the vfio-iova tool package" "[ -f '$tool' ]"
 installed $PKG && apt_do remove $PKG
 apt_do purge $PKG vfio-iova
 
-# guest NAME ABI LINE LAYOUT MODE: boot ABI's installed kernel, judge it.
+# guest NAME ABI LINE LAYOUT MODE [ROOT]: boot ABI's kernel, installed in
+# ROOT (default: this machine), with ROOT as the guest's 9p root; judge it.
 guest() {
-	local name=$1 abi=$2 line=$3 layout=$4 mode=$5 dir=$OUT/$1 dir2 res
+	local name=$1 abi=$2 line=$3 layout=$4 mode=$5 root=${6:-/} dir=$OUT/$1 dir2 res
 	mkdir -p "$dir"
 	dir2=$(mktemp -d) || return 1
 	mkdir -p "$dir2"/{bin,dev,proc,sys,etc,lib/vfio-iova/mods}
 	cp /bin/busybox "$dir2/bin/" && cp "$TOP/tests/dkms/guest-init" "$dir2/init" &&
-		add_modules / "$abi" "$dir2" 9p 9pnet_virtio virtio_pci || return 1
+		add_modules "$root" "$abi" "$dir2" 9p 9pnet_virtio virtio_pci || return 1
 	chmod 755 "$dir2"
 	(cd "$dir2" && find . | cpio -o -H newc --quiet) >"$dir/base.cpio"
 	rm -rf "$dir2"
-	GUEST_ROOT=/ boot_scenario "$name" "$line" "$layout" "$dir/base.cpio" "$dir" "MODE=$mode" \
+	GUEST_ROOT=$root GUEST_ABI=$abi GUEST_HOSTROOT=$root boot_scenario "$name" "$line" "$layout" \
+		"$dir/base.cpio" "$dir" "MODE=$mode" \
 		>"$dir/qemu.log" 2>&1
 	grep -E "^(not ok|#)" "$dir/results.tap" 2>/dev/null | sed "s/^/# guest: /"
 	res=$(judge "$dir/results.tap")
@@ -122,6 +126,47 @@ for order in "${orders[@]}"; do
 		"! dpkg-query -W -f='\${Status}' $PKG 2>/dev/null | grep -q config-files"
 	guest "dkms-$new-removed" "$nabi" "$new" "$layout" removed
 done
+# 6. A line built in a root of its own (tests/kernels.conf: Debian
+#    unstable's 7.x), where its users live: a copy of that build root
+#    without kernel headers, with the previous release's suite (Debian 13,
+#    whose kernel line is 6.12) added.  Its 6.12 kernel and our package
+#    first (DKMS builds for 6.12), then the upgrade of the kernel
+#    meta-packages to unstable's: DKMS must build for 7.x by itself.  Then
+#    the 7.x kernel boots with that root as its root filesystem and its own
+#    QEMU (unstable's) must be served by our module.
+PREV_SUITE=trixie
+unstable_step() {
+	local line=$1 suite r oabi nabi
+	suite=$(kernel_field "$line" 5) || return 1
+	root_ensure "$suite" || return 1
+	r=$(root_dir "$suite-dkms")
+	rm -rf "$r"
+	cp -a "$(root_dir "$suite")" "$r" || return 1
+	echo "deb $(sed -n 's/^deb \([^ ]*\) .*/\1/p' "$r/etc/apt/sources.list" | head -n1) $PREV_SUITE main" \
+		>"$r/etc/apt/sources.list.d/$PREV_SUITE.list"
+	mkdir -p "$r/tmp/debs" && cp "$deb" "$tool" "$r/tmp/debs/" || return 1
+	in_root() { echo "+ ($suite root) $*" >>"$log"; root_run "$suite-dkms" "$@" >>"$log" 2>&1; }
+	in_root sh -c "apt-get purge -y -q 'linux-headers-*' 'linux-kbuild-*' && apt-get update -q"
+	check "$line: a $suite root without kernel headers, with $PREV_SUITE added" \
+		"[ -z \"\$(ls $r/usr/src)\" ] && ls $r/var/lib/apt/lists | grep -q '_${PREV_SUITE}_main_binary-amd64_Packages'"
+	in_root apt-get install -y -q --no-install-recommends -t "$PREV_SUITE" linux-image-amd64 linux-headers-amd64
+	oabi=$(ls "$r/lib/modules" | head -n1)
+	in_root apt-get install -y -q --no-install-recommends dkms "/tmp/debs/$(basename "$deb")" \
+		"/tmp/debs/$(basename "$tool")"
+	check "$line: $PREV_SUITE's kernel ($oabi), then our packages: DKMS built the module for it" \
+		"[ -n \"\$(find $r/lib/modules/$oabi/updates -name 'vfio_iommu_iova.ko*')\" ]"
+	in_root apt-get install -y -q --no-install-recommends -t "$suite" linux-image-amd64 linux-headers-amd64
+	nabi=$(kernel_abi "$line") || return 1
+	check "$line: the upgrade to $suite's kernel ($nabi) made DKMS build the module for it" \
+		"[ -n \"\$(find $r/lib/modules/$nabi/updates -name 'vfio_iommu_iova.ko*')\" ]"
+	in_root apt-get install -y -q --no-install-recommends qemu-system-x86
+	guest "dkms-$line-installed" "$nabi" "$line" amd installed "$r"
+	[ -n "${KEEP:-}" ] || rm -rf "$r"
+}
+for line in $(kernel_lines); do
+	[ "$(kernel_field "$line" 5)" = - ] || unstable_step "$line"
+done
+
 echo "1..$check_n"
 echo "$((check_n - check_failed)) passed, $check_failed failed"
 [ "$check_failed" -eq 0 ]

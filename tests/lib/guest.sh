@@ -80,8 +80,8 @@ iommu_field() {
 # boot_scenario NAME LINE LAYOUT BASE_CPIO OUTDIR [EXTRA_ENV]: boot one
 # guest; OUTDIR gets console.log and results.tap.  Exit status of qemu.
 # The guest has two edu devices, an e1000e NIC, a hot-pluggable edu behind
-# a root port (id hpedu) and this machine's root filesystem (9p tag
-# hostroot, read-only).
+# a root port (id hpedu) and this machine's root filesystem, or
+# GUEST_HOSTROOT (9p tag hostroot, read-only).
 boot_scenario() {
 	local name=$1 line=$2 layout=$3 base=$4 out=$5 extra=${6:-} abi accel
 	local machine iommu cmdline params root tmo=${VFIO_IOVA_BOOT_TIMEOUT:-480}
@@ -118,7 +118,7 @@ boot_scenario() {
 	agent=$!
 	timeout --kill-after=10 "$tmo" qemu-system-x86_64 \
 		-M "$machine" -accel "$accel" -cpu max -m 2G -smp 1 \
-		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on \
+		-virtfs "local,path=${GUEST_HOSTROOT:-/},mount_tag=hostroot,security_model=none,readonly=on" \
 		-device "$iommu" -device edu -device edu \
 		-device e1000e,netdev=n0 -netdev user,id=n0,restrict=on \
 		-device pcie-root-port,id=hp0,chassis=9,slot=9 -device edu,id=hpedu,bus=hp0 \
