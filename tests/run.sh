@@ -39,17 +39,19 @@ tap_step() {	# tap_step NAME LOGFILE
 }
 
 start=$(date +%s)
+phase() { echo "== $* (at $(($(date +%s) - start)) s)"; }	# where the time goes
 if [ -z "${VFIO_IOVA_NO_INSTALL:-}" ]; then
+	phase "install (tests/install-deps.sh)"
 	tests/install-deps.sh || die "installing dependencies failed"
 fi
 
-echo "== build matrix (W=1 C=2)"
+phase "build matrix (W=1 C=2)"
 tests/matrix.sh >"$OUT/matrix.tap" 2>&1
 cat "$OUT/matrix.tap"
 tap_step matrix "$OUT/matrix.tap"
 summary+=("$(printf '%-28s %-5s %s' "build matrix" "$(grep -q '^not ok' "$OUT/matrix.tap" && echo fail || echo ok)" "$(grep -c '^ok' "$OUT/matrix.tap") builds: each kernel line, shipped and with fault injection")")
 
-echo "== checkpatch --strict"
+phase "checkpatch --strict"
 if tests/style.sh >"$OUT/style.log" 2>&1; then
 	result ok checkpatch "$(tail -n1 "$OUT/style.log")"
 else
@@ -57,13 +59,13 @@ else
 	result fail checkpatch "see tests/out/style.log"
 fi
 
-echo "== host unit tests (ASan/UBSan)"
+phase "host unit tests (ASan/UBSan)"
 tests/host/run.sh >"$OUT/host.tap" 2>&1
 grep -E '^(not ok|# host)' "$OUT/host.tap"
 tap_step host "$OUT/host.tap"
 summary+=("$(printf '%-28s %-5s %s' "host unit tests" "$(grep -q '^not ok' "$OUT/host.tap" && echo fail || echo ok)" "$(tail -n1 "$OUT/host.tap" | sed 's/^# host: //')")")
 
-echo "== guest scenarios"
+phase "guest scenarios"
 gcc -static -O2 -Wall -Wextra -Werror -o .build/guest/vfio-tests tests/guest/*.c ||
 	die "cannot build the guest test program"
 make -s tool && make -s tool CC="gcc -static" TOOL=.build/guest/vfio-iova ||
@@ -156,7 +158,7 @@ for row in "${rows[@]}"; do
 	[ -s "$f" ] && [ "${#hosts[@]}" -lt 4 ] && hosts+=("$f")
 done
 if [ "${#hosts[@]}" -ge 2 ]; then
-	echo "== vfio-iova merge of ${#hosts[@]} guests' host --json"
+	phase "vfio-iova merge of ${#hosts[@]} guests' host --json"
 	if .build/tools/vfio-iova --json merge "${hosts[@]}" >"$OUT/merged.json" 2>"$OUT/merge.err" &&
 		tests/merge-check.py "$OUT/merged.json" "${hosts[@]}" >"$OUT/merge.log" 2>&1; then
 		result ok "vfio-iova merge" "$(cat "$OUT/merge.log")"
@@ -167,7 +169,7 @@ if [ "${#hosts[@]}" -ge 2 ]; then
 fi
 
 # Last, as it installs and removes kernels and our package on this machine.
-echo "== DKMS and the Debian package, end to end (tests/dkms/run.sh)"
+phase "DKMS and the Debian package, end to end (tests/dkms/run.sh)"
 OUT=$OUT/dkms tests/dkms/run.sh >"$OUT/dkms.tap" 2>&1
 grep -E '^(not ok|# order)' "$OUT/dkms.tap"
 tap_step dkms "$OUT/dkms.tap"
