@@ -2,13 +2,15 @@
 /*
  * Read-only introspection under /sys/kernel/debug/vfio-iommu-iova/:
  *
- *   containers           one line per container
+ *   containers           one line per container (read without the
+ *                        containers' locks)
  *   <id>/ranges          the valid IOVA ranges ("unrestricted" without a domain)
  *   <id>/groups          each group: domain aperture and reserved regions
- *   <id>/mappings        each mapping: IOVA range, size, vaddr, permissions
+ *   <id>/mappings        each mapping: IOVA range, size, permissions, pages
+ *                        charged (never a user address)
  *   <id>/stats           counters and the reason of the last refusal
  *
- * Every read takes the container lock; files are removed before their
+ * A container's own files take its lock; files are removed before their
  * container is freed, and debugfs waits for readers in between.
  */
 #include <linux/debugfs.h>
@@ -107,7 +109,7 @@ static int stats_show(struct seq_file *s, void *unused)
 	seq_printf(s, "domains: %zu\n", list_count_nodes(&c->domains));
 	seq_printf(s, "mappings: %u\n", c->nr_dmas);
 	seq_printf(s, "dma_avail: %u\n", c->dma_avail);
-	seq_printf(s, "pinned_pages: %llu\n", vfio_iova_pinned_pages(c));
+	seq_printf(s, "pinned_pages: %lu\n", c->locked);
 	seq_printf(s, "maps: %llu\n", c->stats.maps);
 	seq_printf(s, "unmaps: %llu\n", c->stats.unmaps);
 	seq_printf(s, "refused_maps: %llu\n", c->stats.refused_maps);
@@ -124,23 +126,17 @@ static int containers_show(struct seq_file *s, void *unused)
 
 	seq_puts(s, "id pid comm type groups mappings pinned_pages refused_maps refused_attaches\n");
 	mutex_lock(&vfio_iova_list_lock);
-	list_for_each_entry(c, &vfio_iova_containers, all) {
-		struct vfio_iova_domain *d;
-		struct vfio_iova_group *g;
-		unsigned int groups = 0;
-
-		mutex_lock(&c->lock);
-		list_for_each_entry(d, &c->domains, next)
-			list_for_each_entry(g, &d->groups, next)
-				groups++;
-		list_for_each_entry(g, &c->emulated, next)
-			groups++;
-		seq_printf(s, "%u %d %s %s %u %u %llu %llu %llu\n", c->id, c->owner_pid,
-			   c->owner_comm, c->v2 ? "type1v2" : "type1", groups,
-			   c->nr_dmas, vfio_iova_pinned_pages(c),
-			   c->stats.refused_maps, c->stats.refused_attaches);
-		mutex_unlock(&c->lock);
-	}
+	/*
+	 * Never wait for a container under the list lock: an ioctl can hold
+	 * one for as long as its user memory takes to fault in, and every
+	 * VFIO_SET_IOMMU on the host needs the list lock.  So the counts are
+	 * read without the containers' locks (they are written under them).
+	 */
+	list_for_each_entry(c, &vfio_iova_containers, all)
+		seq_printf(s, "%u %d %s %s %u %u %lu %llu %llu\n", c->id, c->owner_pid,
+			   c->owner_comm, c->v2 ? "type1v2" : "type1", READ_ONCE(c->nr_groups),
+			   READ_ONCE(c->nr_dmas), READ_ONCE(c->locked),
+			   READ_ONCE(c->stats.refused_maps), READ_ONCE(c->stats.refused_attaches));
 	mutex_unlock(&vfio_iova_list_lock);
 	return 0;
 }

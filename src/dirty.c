@@ -91,6 +91,9 @@ int vfio_iova_dirty_start(struct vfio_iova_container *c)
 		}
 	}
 	c->dirty_tracking = true;
+	/* Pages emulated users pin now may be written before they unpin. */
+	for (n = rb_first(&c->dmas); n; n = rb_next(n))
+		vfio_iova_populate(c, rb_entry(n, struct vfio_iova_dma, node));
 	return 0;
 }
 
@@ -103,6 +106,8 @@ void vfio_iova_dirty_stop(struct vfio_iova_container *c)
 	c->dirty_tracking = false;
 	for (n = rb_first(&c->dmas); n; n = rb_next(n))
 		vfio_iova_bitmap_free(rb_entry(n, struct vfio_iova_dma, node));
+	/* The smallest page size may shrink again (see vfio_iova_update_pgsizes()). */
+	vfio_iova_update_pgsizes(c);
 }
 
 /*

@@ -100,7 +100,7 @@ static u64 vfio_iova_remove_dma(struct vfio_iova_container *c, struct vfio_iova_
 		c->vaddr_invalid_count--;
 	vfio_iova_free_dma(dma);
 	c->dma_avail++;
-	c->nr_dmas--;
+	WRITE_ONCE(c->nr_dmas, c->nr_dmas - 1);
 	return size;
 }
 
@@ -110,16 +110,6 @@ void vfio_iova_remove_all(struct vfio_iova_container *c)
 
 	while ((n = rb_first(&c->dmas)))
 		vfio_iova_remove_dma(c, rb_entry(n, struct vfio_iova_dma, node));
-}
-
-u64 vfio_iova_pinned_pages(struct vfio_iova_container *c)
-{
-	struct rb_node *n;
-	u64 pages = 0;
-
-	for (n = rb_first(&c->dmas); n; n = rb_next(n))
-		pages += rb_entry(n, struct vfio_iova_dma, node)->locked;
-	return pages;
 }
 
 static unsigned long vfio_iova_pgsize(struct vfio_iova_container *c)
@@ -135,7 +125,7 @@ static void vfio_iova_refuse_map(struct vfio_iova_container *c, u64 iova, u64 la
 
 	iova_ranges_first_gap(&c->valid, iova, last, &gap, NULL);
 	vfio_iova_explain(c, gap, why, sizeof(why));
-	c->stats.refused_maps++;
+	WRITE_ONCE(c->stats.refused_maps, c->stats.refused_maps + 1);
 	snprintf(c->last_refusal, sizeof(c->last_refusal),
 		 "map [%#llx-%#llx] refused: %s", iova, last, why);
 	if (__ratelimit(&c->refusal_rs))
@@ -204,7 +194,7 @@ int vfio_iova_do_map(struct vfio_iova_container *c, u64 iova, u64 size,
 	}
 	vfio_iova_link_dma(c, dma);
 	c->dma_avail--;
-	c->nr_dmas++;
+	WRITE_ONCE(c->nr_dmas, c->nr_dmas + 1);
 	c->stats.maps++;
 out:
 	mutex_unlock(&c->lock);

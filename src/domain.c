@@ -225,10 +225,30 @@ struct vfio_iova_group *vfio_iova_find_group(struct vfio_iova_container *c,
 	return NULL;
 }
 
-static int vfio_iova_first_dev(struct device *dev, void *data)
+/*
+ * A group's devices can go while it is attached (hot-unplug): a device is
+ * used only inside iommu_group_for_each_dev(), whose callbacks run with the
+ * group's device list locked, never after it returned.
+ */
+static int vfio_iova_dev_unit(struct device *dev, void *data)
 {
-	*(struct device **)data = dev;
+	*(const struct iommu_device **)data = vfio_iova_dev_iommu_unit(dev);
+	return 1;	/* the first device is enough */
+}
+
+static int vfio_iova_dev_domain_alloc(struct device *dev, void *data)
+{
+	*(struct iommu_domain **)data = vfio_iova_domain_alloc(dev);
 	return 1;
+}
+
+/* A paging domain for the IOMMU of @ig's devices, or an ERR_PTR. */
+static struct iommu_domain *vfio_iova_group_domain_alloc(struct iommu_group *ig)
+{
+	struct iommu_domain *domain = ERR_PTR(-ENODEV);
+
+	iommu_group_for_each_dev(ig, &domain, vfio_iova_dev_domain_alloc);
+	return domain;
 }
 
 static void vfio_iova_free_group(struct vfio_iova_group *g)
@@ -290,7 +310,7 @@ static int vfio_iova_check_mappings(struct vfio_iova_container *c, struct vfio_i
 				 "overlaps its reserved region [%#llx-%#llx] (%s)",
 				 g->resv[i].start, g->resv[i].last,
 				 vfio_iova_resv_type_name(g->resv[i].type));
-	c->stats.refused_attaches++;
+	WRITE_ONCE(c->stats.refused_attaches, c->stats.refused_attaches + 1);
 	snprintf(c->last_refusal, sizeof(c->last_refusal),
 		 "attach of group %d refused: mapping [%#llx-%#llx] %s",
 		 g->id, dma->iova, last, why);
@@ -299,16 +319,24 @@ static int vfio_iova_check_mappings(struct vfio_iova_container *c, struct vfio_i
 	return -EINVAL;
 }
 
-static void vfio_iova_update_pgsizes(struct vfio_iova_container *c)
+void vfio_iova_update_pgsizes(struct vfio_iova_container *c)
 {
+	unsigned long bitmap = ULONG_MAX, min = 1UL << vfio_iova_pgshift(c);
 	struct vfio_iova_domain *d;
-	unsigned long bitmap = ULONG_MAX;
 
 	list_for_each_entry(d, &c->domains, next)
 		bitmap &= d->domain->pgsize_bitmap;
 	/* Pinning works in PAGE_SIZE units: hide smaller IOMMU page sizes. */
 	if (bitmap & ~PAGE_MASK)
 		bitmap = (bitmap & PAGE_MASK) | PAGE_SIZE;
+	/*
+	 * The dirty bitmaps have a bit per page of the smallest size they
+	 * were made with: while tracking, it must not shrink (a detach can
+	 * leave only IOMMUs with smaller pages, on arm64), or the bits would
+	 * run past them.  It is recomputed when tracking stops.
+	 */
+	if (c->dirty_tracking && (bitmap & (min - 1)))
+		bitmap = (bitmap & ~(min - 1)) | min;
 	c->pgsize_bitmap = bitmap;
 }
 
@@ -320,15 +348,18 @@ static int vfio_iova_attach_existing(struct vfio_iova_domain *d, struct vfio_iov
 
 /*
  * Move the group from its new domain into an existing compatible one, if
- * there is one; the new domain is then no longer needed.
+ * there is one; the new domain is then no longer needed.  Returns 1 if the
+ * group moved, 0 if it stays in @nd, or an errno if it is in no domain at
+ * all (it could not go back to @nd): the attach must then fail.
  */
-static bool vfio_iova_reuse_domain(struct vfio_iova_container *c, struct vfio_iova_domain *nd,
-				   struct vfio_iova_group *g)
+static int vfio_iova_reuse_domain(struct vfio_iova_container *c, struct vfio_iova_domain *nd,
+				  struct vfio_iova_group *g)
 {
 	struct vfio_iova_domain *d;
+	int ret;
 
 	if (!vfio_iova_reuse_domains)
-		return false;
+		return 0;
 	list_for_each_entry(d, &c->domains, next) {
 		if (d->domain->ops != nd->domain->ops ||
 		    d->enforce_cache_coherency != nd->enforce_cache_coherency)
@@ -336,12 +367,29 @@ static bool vfio_iova_reuse_domain(struct vfio_iova_container *c, struct vfio_io
 		iommu_detach_group(nd->domain, g->iommu_group);
 		if (!vfio_iova_attach_existing(d, g)) {
 			list_add_tail(&g->next, &d->groups);
-			return true;
+			return 1;
 		}
-		if (WARN_ON(iommu_attach_group(nd->domain, g->iommu_group)))
-			return false;
+		ret = VFIO_IOVA_INJECT(iommu_attach_group(nd->domain, g->iommu_group), -ENOMEM);
+		if (ret)
+			return ret;
 	}
-	return false;
+	return 0;
+}
+
+/*
+ * A software-managed MSI window (arm64's SMMU) needs its cookie in the new
+ * domain before the group's devices can use MSIs.  A fault-injection
+ * point, on every IOMMU.
+ */
+static int vfio_iova_msi_cookie(struct vfio_iova_group *g, struct iommu_domain *domain)
+{
+	phys_addr_t base;
+	int ret = 0;
+
+	if (vfio_iova_sw_msi(g, &base))
+		ret = iommu_get_msi_cookie(domain, base);
+	ret = VFIO_IOVA_INJECT(ret, -ENOMEM);
+	return ret == -ENODEV ? 0 : ret;	/* -ENODEV: the IOMMU needs none */
 }
 
 /*
@@ -397,9 +445,7 @@ int vfio_iova_attach_group(void *data, struct iommu_group *ig, enum vfio_group_t
 	struct vfio_iova_container *c = data;
 	struct iova_ranges valid = IOVA_RANGES_INIT;
 	struct vfio_iova_domain *d, *nd = NULL;
-	struct device *dev = NULL;
 	struct vfio_iova_group *g;
-	phys_addr_t msi_base;
 	int ret;
 
 	mutex_lock(&c->lock);
@@ -427,6 +473,7 @@ int vfio_iova_attach_group(void *data, struct iommu_group *ig, enum vfio_group_t
 		 */
 		g->pinned_page_dirty_scope = true;
 		list_add_tail(&g->next, &c->emulated);
+		WRITE_ONCE(c->nr_groups, c->nr_groups + 1);
 		ret = 0;
 		goto out_unlock;
 	}
@@ -434,12 +481,10 @@ int vfio_iova_attach_group(void *data, struct iommu_group *ig, enum vfio_group_t
 	ret = vfio_iova_read_resv(g);
 	if (ret)
 		goto out_free_group;
-	iommu_group_for_each_dev(ig, &dev, vfio_iova_first_dev);
-	if (!dev) {
-		ret = -ENODEV;
+	if (iommu_group_for_each_dev(ig, &g->unit, vfio_iova_dev_unit) != 1) {
+		ret = -ENODEV;	/* no device left */
 		goto out_free_group;
 	}
-	g->unit = vfio_iova_dev_iommu_unit(dev);
 
 	d = vfio_iova_attach_sibling(c, g);
 	if (d) {
@@ -458,7 +503,7 @@ int vfio_iova_attach_group(void *data, struct iommu_group *ig, enum vfio_group_t
 		goto out_free_group;
 	}
 	INIT_LIST_HEAD(&nd->groups);
-	nd->domain = VFIO_IOVA_INJECT(vfio_iova_domain_alloc(dev), ERR_PTR(-ENOMEM));
+	nd->domain = VFIO_IOVA_INJECT(vfio_iova_group_domain_alloc(ig), ERR_PTR(-ENOMEM));
 	if (IS_ERR(nd->domain)) {
 		ret = PTR_ERR(nd->domain);
 		nd->domain = NULL;
@@ -478,11 +523,19 @@ int vfio_iova_attach_group(void *data, struct iommu_group *ig, enum vfio_group_t
 	if (ret)
 		goto out_detach;
 
+	/* Before anything is pinned or mapped: a failure has nothing to undo. */
+	ret = vfio_iova_msi_cookie(g, nd->domain);
+	if (ret)
+		goto out_detach;
+
 	if (nd->domain->ops->enforce_cache_coherency)
 		nd->enforce_cache_coherency =
 			nd->domain->ops->enforce_cache_coherency(nd->domain);
 
-	if (vfio_iova_reuse_domain(c, nd, g)) {
+	ret = vfio_iova_reuse_domain(c, nd, g);
+	if (ret < 0)
+		goto out_free_domain;	/* the group is in no domain */
+	if (ret) {
 		iommu_domain_free(nd->domain);
 		kfree(nd);
 		goto out_commit;
@@ -491,24 +544,12 @@ int vfio_iova_attach_group(void *data, struct iommu_group *ig, enum vfio_group_t
 	ret = vfio_iova_replay(c, nd);
 	if (ret)
 		goto out_detach;
-	if (vfio_iova_sw_msi(g, &msi_base)) {
-		ret = iommu_get_msi_cookie(nd->domain, msi_base);
-		if (ret && ret != -ENODEV) {
-			struct rb_node *n;
-
-			for (n = rb_first(&c->dmas); n; n = rb_next(n)) {
-				struct vfio_iova_dma *dma = rb_entry(n, struct vfio_iova_dma, node);
-
-				iommu_unmap(nd->domain, dma->iova, dma->size);
-			}
-			goto out_detach;
-		}
-	}
 	list_add_tail(&g->next, &nd->groups);
 	list_add(&nd->next, &c->domains);
 	vfio_iova_update_pgsizes(c);
 out_commit:
 	iova_ranges_move(&c->valid, &valid);
+	WRITE_ONCE(c->nr_groups, c->nr_groups + 1);
 	/* It can DMA anywhere until it declares a dirty scope by pinning. */
 	c->num_non_pinned_groups++;
 	ret = 0;
@@ -540,6 +581,7 @@ void vfio_iova_detach_group(void *data, struct iommu_group *ig)
 	if (!g)
 		goto out;
 	list_del(&g->next);
+	WRITE_ONCE(c->nr_groups, c->nr_groups - 1);
 	if (d) {
 		iommu_detach_group(d->domain, ig);
 		if (list_empty(&d->groups)) {

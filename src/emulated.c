@@ -12,6 +12,7 @@
  */
 #include <linux/kthread.h>
 #include <linux/mm.h>
+#include <linux/overflow.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -58,14 +59,14 @@ static void vfio_iova_link_vpfn(struct vfio_iova_dma *dma, struct vfio_iova_vpfn
  * Drop one pin of @v; the last one unpins the page and, if no domain holds
  * it (@charged), uncharges it.
  */
-static void vfio_iova_put_vpfn(struct vfio_iova_dma *dma, struct vfio_iova_vpfn *v,
-			       bool charged)
+static void vfio_iova_put_vpfn(struct vfio_iova_container *c, struct vfio_iova_dma *dma,
+			       struct vfio_iova_vpfn *v, bool charged)
 {
 	if (--v->ref)
 		return;
 	rb_erase(&v->node, &dma->vpfns);
 	if (charged && vfio_iova_pfn_normal(v->pfn))
-		vfio_iova_account(dma, -1);
+		vfio_iova_account(c, dma, -1);
 	vfio_iova_put_pfn(v->pfn, dma->prot);
 	kfree(v);
 }
@@ -80,8 +81,16 @@ void vfio_iova_put_all_vpfns(struct vfio_iova_container *c, struct vfio_iova_dma
 		struct vfio_iova_vpfn *v = rb_entry(n, struct vfio_iova_vpfn, node);
 
 		v->ref = 1;
-		vfio_iova_put_vpfn(dma, v, charged);
+		vfio_iova_put_vpfn(c, dma, v, charged);
 	}
+}
+
+/* Do @npage (> 0) pages from @iova run past the top of the address space? */
+static bool vfio_iova_pages_wrap(dma_addr_t iova, int npage)
+{
+	u64 last;
+
+	return check_add_overflow((u64)iova, ((u64)npage << PAGE_SHIFT) - 1, &last);
 }
 
 /* The mapping that holds the page at @iova, if all of the page is mapped. */
@@ -104,7 +113,7 @@ static void vfio_iova_unpin_locked(struct vfio_iova_container *c, dma_addr_t iov
 			break;
 		v = vfio_iova_find_vpfn(dma, page);
 		if (v)
-			vfio_iova_put_vpfn(dma, v, charged);
+			vfio_iova_put_vpfn(c, dma, v, charged);
 	}
 	WARN_ON(i != npage);
 }
@@ -128,10 +137,13 @@ int vfio_iova_pin_pages(void *data, struct iommu_group *group, dma_addr_t iova,
 	bool charge;
 	int i, ret;
 
-	if (!c || !pages)
+	if (!c || !pages || npage <= 0)
 		return -EINVAL;
 	if (!c->v2)
 		return -EACCES;
+	/* A page may be mapped at the top: never wrap to IOVA 0 (as mainline). */
+	if (vfio_iova_pages_wrap(iova, npage))
+		return -EOVERFLOW;
 
 	mutex_lock(&c->lock);
 	/* Live update in progress: the user memory is not reachable. */
@@ -181,7 +193,7 @@ int vfio_iova_pin_pages(void *data, struct iommu_group *group, dma_addr_t iova,
 		v = VFIO_IOVA_INJECT(kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT), NULL);
 		ret = v ? 0 : -ENOMEM;
 		if (!ret && charge && vfio_iova_pfn_normal(pfn)) {
-			ret = vfio_iova_account(dma, 1);
+			ret = vfio_iova_account(c, dma, 1);
 			if (ret == -ENOMEM)
 				pr_warn("container %u: pid %d (%s) exceeded RLIMIT_MEMLOCK\n",
 					c->id, task_pid_nr(dma->task), dma->task->comm);
@@ -215,7 +227,7 @@ void vfio_iova_unpin_pages(void *data, dma_addr_t iova, int npage)
 {
 	struct vfio_iova_container *c = data;
 
-	if (WARN_ON(!c->v2))
+	if (WARN_ON(!c->v2) || WARN_ON(npage <= 0) || WARN_ON(vfio_iova_pages_wrap(iova, npage)))
 		return;
 	mutex_lock(&c->lock);
 	vfio_iova_unpin_locked(c, iova, npage);

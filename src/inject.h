@@ -12,7 +12,9 @@
  * makes the Nth injection point the writing thread passes fail, once, with
  * @failed instead of evaluating @expr; reading gives 0 once it failed,
  * else how many points are still to go.  fail-site names the last point
- * that failed (function:line).
+ * that failed (function:line).  fail-func takes function names, blank
+ * separated: while set, every point in them fails for the thread that
+ * wrote it, every time (for paths that only a second failure reaches).
  */
 #ifndef VFIO_IOVA_INJECT_H
 #define VFIO_IOVA_INJECT_H

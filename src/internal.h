@@ -81,7 +81,6 @@ struct vfio_iova_domain {
 	struct list_head next;		/* in vfio_iova_container.domains */
 	struct iommu_domain *domain;
 	struct list_head groups;	/* struct vfio_iova_group.next */
-	int prot;			/* IOMMU_CACHE if coherency is enforced */
 	bool enforce_cache_coherency;
 };
 
@@ -134,13 +133,19 @@ struct vfio_iova_container {
 	struct rcu_head rcu;
 	struct mutex devices_lock;	/* protects devices and nr_devices */
 	struct list_head devices;	/* struct vfio_device.iommu_entry */
-	struct mutex lock;		/* protects everything below */
+	/*
+	 * Protects everything below; nr_dmas, nr_groups, locked and the stats
+	 * are written with WRITE_ONCE() under it and read without it.
+	 */
+	struct mutex lock;
 	struct list_head domains;	/* struct vfio_iova_domain.next */
 	struct list_head emulated;	/* groups without an IOMMU domain */
 	struct rb_root dmas;		/* struct vfio_iova_dma, by iova */
 	unsigned int dma_avail;		/* entries left under dma_entry_limit */
 	unsigned int nr_dmas;		/* entries in dmas */
 	unsigned int vaddr_invalid_count; /* mappings with vaddr_invalid */
+	unsigned int nr_groups;		/* attached, with a domain or emulated */
+	unsigned long locked;		/* the sum of its mappings' ->locked */
 	/* Valid IOVA ranges; meaningful only while there is a domain. */
 	struct iova_ranges valid;
 	unsigned long pgsize_bitmap;
@@ -190,7 +195,6 @@ int vfio_iova_update_vaddr(struct vfio_iova_container *c, u64 iova, u64 size,
 void vfio_iova_remove_all(struct vfio_iova_container *c);
 void vfio_iova_unpin_all(struct vfio_iova_container *c);
 int vfio_iova_replay(struct vfio_iova_container *c, struct vfio_iova_domain *d);
-u64 vfio_iova_pinned_pages(struct vfio_iova_container *c);
 
 /* emulated.c */
 int vfio_iova_pin_pages(void *data, struct iommu_group *group, dma_addr_t iova,
@@ -224,7 +228,7 @@ static inline bool vfio_iova_pfn_normal(unsigned long pfn)
 }
 
 void vfio_iova_put_pfn(unsigned long pfn, int prot);
-int vfio_iova_account(struct vfio_iova_dma *dma, long npage);
+int vfio_iova_account(struct vfio_iova_container *c, struct vfio_iova_dma *dma, long npage);
 int vfio_iova_account_mm(struct mm_struct *mm, struct task_struct *task, bool lock_cap,
 			 long npage);
 long vfio_iova_pin(struct vfio_iova_dma *dma, unsigned long vaddr, unsigned long n,
@@ -246,6 +250,7 @@ struct vfio_iova_group *vfio_iova_find_group(struct vfio_iova_container *c,
 					     struct vfio_iova_domain **dp);
 struct iommu_domain *vfio_iova_group_iommu_domain(void *data, struct iommu_group *group);
 bool vfio_iova_all_coherent(struct vfio_iova_container *c);
+void vfio_iova_update_pgsizes(struct vfio_iova_container *c);
 bool vfio_iova_valid(struct vfio_iova_container *c, u64 iova, u64 last);
 void vfio_iova_explain(struct vfio_iova_container *c, u64 iova, char *buf, size_t len);
 const char *vfio_iova_resv_type_name(int type);

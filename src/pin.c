@@ -119,20 +119,27 @@ out:
 	return ret;
 }
 
-/* The same for the owner of @dma, keeping dma->locked in step. */
-int vfio_iova_account(struct vfio_iova_dma *dma, long npage)
+/*
+ * The same for the owner of @dma, keeping dma->locked and the container's
+ * total (read without its lock, by debugfs) in step.
+ */
+int vfio_iova_account(struct vfio_iova_container *c, struct vfio_iova_dma *dma, long npage)
 {
 	int ret = vfio_iova_account_mm(dma->mm, dma->task, dma->lock_cap, npage);
 
-	if (!ret)
+	if (!ret) {
 		dma->locked += npage;
+		WRITE_ONCE(c->locked, c->locked + npage);
+	}
 	return ret;
 }
 
 /*
- * The pfn of a VM_IO/VM_PFNMAP page at @vaddr (a device BAR mapped by the
- * user), faulting it in if needed.  Only memory without a struct page or
- * reserved pages may be mapped this way.
+ * The pfn of a VM_PFNMAP page at @vaddr (a device BAR mapped by the user),
+ * faulting it in if needed.  Only memory without a struct page or reserved
+ * pages may be mapped this way, and only from VM_PFNMAP mappings, as the
+ * stock backend does: a VM_MIXEDMAP one can hold pages whose lifetime a
+ * reference would have to pin.
  */
 static int vfio_iova_pfnmap(struct mm_struct *mm, unsigned long vaddr, bool write,
 			    unsigned long *pfn)
@@ -141,7 +148,7 @@ static int vfio_iova_pfnmap(struct mm_struct *mm, unsigned long vaddr, bool writ
 	bool writable = false;
 	int ret;
 
-	if (!vma || !(vma->vm_flags & (VM_IO | VM_PFNMAP)))
+	if (!vma || !(vma->vm_flags & VM_PFNMAP))
 		return -EFAULT;
 	ret = vfio_iova_follow_pfn(vma, vaddr, pfn, &writable);
 	if (ret) {
@@ -300,7 +307,7 @@ long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma,
 		for (i = 0; b.pages[0] && i < n; i++)
 			charge += !PageReserved(b.pages[i]) &&
 				  vfio_iova_domain_charges(dma, iova + ((u64)i << PAGE_SHIFT));
-		ret = vfio_iova_account(dma, charge);
+		ret = vfio_iova_account(c, dma, charge);
 		if (ret) {
 			for (i = 0; i < n; i++)
 				vfio_iova_put_pfn(b.pfns[i], dma->prot);
@@ -324,7 +331,7 @@ long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma,
 			for (charge = 0; i < n; i++)
 				charge += vfio_iova_put_run(dma, iova + ((u64)i << PAGE_SHIFT),
 							    b.pfns[i], 1);
-			vfio_iova_account(dma, -charge);
+			vfio_iova_account(c, dma, -charge);
 			break;
 		}
 		done += n;
@@ -333,8 +340,8 @@ long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma,
 	if (run && !ret)
 		ret = vfio_iova_map_run(c, dma, run_pfn, run);
 	if (run && ret)
-		vfio_iova_account(dma, -vfio_iova_put_run(dma, dma->iova + dma->size,
-							  run_pfn, run));
+		vfio_iova_account(c, dma, -vfio_iova_put_run(dma, dma->iova + dma->size,
+							     run_pfn, run));
 out:
 	vfio_iova_batch_fini(&b);
 	return ret;
@@ -394,6 +401,18 @@ static long vfio_iova_unmap_flush(struct vfio_iova_dma *dma, struct iommu_domain
 }
 
 /*
+ * iommu_unmap_fast(), which may unmap less than asked.  A fault-injection
+ * point makes it do so: it then unmaps only the first half of a run.
+ */
+static size_t vfio_iova_unmap_fast(struct iommu_domain *domain, u64 iova, u64 len,
+				   struct iommu_iotlb_gather *gather)
+{
+	if (len > PAGE_SIZE && VFIO_IOVA_INJECT(false, true))
+		len = round_down(len / 2, PAGE_SIZE);
+	return iommu_unmap_fast(domain, iova, len, gather);
+}
+
+/*
  * Remove @dma from every domain, unpin its pages and uncharge them.  The
  * physical pages are read back from the first domain before it forgets
  * them, and unmapped from it with one IOTLB sync per batch of runs; the
@@ -430,10 +449,18 @@ void vfio_iova_unmap_unpin(struct vfio_iova_container *c, struct vfio_iova_dma *
 		phys_addr_t phys;
 
 		len = vfio_iova_phys_run(first->domain, iova, dma->size - done, &phys);
-		done += len;
-		if (WARN_ON(!phys))
+		if (WARN_ON(!phys)) {
+			done += len;
 			continue;
-		WARN_ON(iommu_unmap_fast(first->domain, iova, len, &ub.gather) < len);
+		}
+		/*
+		 * Unpin what the IOMMU unmapped, no more: the rest of a short
+		 * unmap is still mapped, and the next round unmaps it.
+		 */
+		len = min_t(u64, len, vfio_iova_unmap_fast(first->domain, iova, len, &ub.gather));
+		if (WARN_ON(!len))
+			break;	/* left pinned: better than a device reaching freed pages */
+		done += len;
 		ub.runs[ub.nr++] = (struct vfio_iova_unpin_run) {
 			.iova = iova, .pfn = PHYS_PFN(phys), .npage = len >> PAGE_SHIFT,
 		};
@@ -447,8 +474,10 @@ void vfio_iova_unmap_unpin(struct vfio_iova_container *c, struct vfio_iova_dma *
 		kfree(ub.runs);
 out:
 	/* If the owner exited, its locked_vm went with it. */
-	if (vfio_iova_account(dma, -uncharge))
+	if (vfio_iova_account(c, dma, -uncharge)) {
+		WRITE_ONCE(c->locked, c->locked - dma->locked);
 		dma->locked = 0;
+	}
 	dma->iommu_mapped = false;
 }
 

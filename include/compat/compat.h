@@ -81,8 +81,8 @@ static inline long vfio_iova_pin_remote(struct mm_struct *mm, unsigned long star
 }
 
 /*
- * The pfn mapped at @addr of a VM_IO/VM_PFNMAP @vma, and whether it is
- * writable.  The caller holds the mmap lock.
+ * The pfn mapped at @addr of a VM_PFNMAP @vma, and whether it is writable.
+ * The caller holds the mmap lock.
  */
 static inline int vfio_iova_follow_pfn(struct vm_area_struct *vma, unsigned long addr,
 				       unsigned long *pfn, bool *writable)
@@ -109,6 +109,16 @@ static inline int vfio_iova_follow_pfn(struct vm_area_struct *vma, unsigned long
 	*writable = pte_write(*ptep);
 	pte_unmap_unlock(ptep, ptl);
 	return 0;
+#endif
+}
+
+/* Add @flags to a vma being set up by mmap (the test fixture's). */
+static inline void vfio_iova_vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+#if VFIO_IOVA_HAVE_VM_FLAGS_SET
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
 #endif
 }
 

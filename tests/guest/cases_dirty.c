@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "vt.h"
@@ -174,4 +175,47 @@ void case_dirty_pages_emulated(struct ctx *t)
 	if (dev >= 0)
 		close(dev);
 	vt_close(&vc);
+}
+
+/*
+ * A page an emulated user pinned before tracking started may be written
+ * until it is unpinned: START marks it dirty, so neither an unpin nor an
+ * unmap before the first GET_BITMAP can lose it.  @how: 0 get it while
+ * pinned, 1 unpin first, 2 unpin and unmap with GET_DIRTY_BITMAP.
+ */
+static void pinned_before_start(struct ctx *t, int how, const char *key)
+{
+	uint64_t bits[4] = { 0 }, unmapped = 0;
+	struct vt_cont vc;
+	char *buf = vt_buffer(8 * PAGE);
+	long r;
+	int dev;
+
+	if (!buf || mdev_open(t, &vc, VFIO_TYPE1v2_IOMMU, &dev))
+		return;
+	CHECK(t, !vt_map(vc.c, 0x100000, 8 * PAGE, (uintptr_t)buf, RW), "%s: map", key);
+	r = mdev_cmd(t, NULL, "pin 101000 1 3");
+	CHECK(t, r == 1, "%s: pin: %ld", key, r);
+	CHECK(t, !dirty_flags(vc.c, FULL, START), "%s: START", key);
+	if (how > 0)
+		CHECK(t, !mdev_cmd(t, NULL, "unpin 101000 1"), "%s: unpin", key);
+	if (how < 2)
+		r = dirty_get(vc.c, 0x100000, 8 * PAGE, PAGE, sizeof(bits), bits);
+	else
+		r = unmap_dirty(vc.c, 0x100000, 8 * PAGE, PAGE, bits, &unmapped);
+	record(t, key, "%ld %#llx", r, (unsigned long long)bits[0]);
+	CHECK(t, !r && (bits[0] & 2), "%s: %ld, bitmap %#llx: the page pinned before START is lost",
+	      key, r, (unsigned long long)bits[0]);
+	if (!how)
+		mdev_cmd(t, NULL, "unpin 101000 1");
+	close(dev);
+	vt_close(&vc);
+	munmap(buf, 8 * PAGE);
+}
+
+void case_dirty_pinned_before_start(struct ctx *t)
+{
+	pinned_before_start(t, 0, "get_while_pinned");
+	pinned_before_start(t, 1, "get_after_unpin");
+	pinned_before_start(t, 2, "unmap_after_unpin");
 }

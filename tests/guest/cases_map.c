@@ -56,6 +56,21 @@ void case_get_info(struct ctx *t)
 	record(t, "argsz_v1", "%ld argsz=%u flags=%#x pgsizes=%#llx", r, info.argsz,
 	       info.flags, (unsigned long long)info.iova_pgsizes);
 
+	/* Between the fields: nothing is written past argsz. */
+	for (argsz = 17; argsz < sizeof(info); argsz += 2) {
+		char key[16];
+
+		memset(buf, 0xa5, sizeof(buf));
+		((struct vfio_iommu_type1_info *)buf)->argsz = argsz;
+		r = xioctl(vc.c, VFIO_IOMMU_GET_INFO, buf);
+		snprintf(key, sizeof(key), "argsz_%u", argsz);
+		record(t, key, "%ld %02x%02x%02x%02x%02x%02x%02x%02x", r, buf[16], buf[17],
+		       buf[18], buf[19], buf[20], buf[21], buf[22], buf[23]);
+		CHECK(t, r == 0 && !memcmp(buf + argsz, "\xa5\xa5\xa5\xa5\xa5\xa5\xa5\xa5",
+					   sizeof(info) - argsz),
+		      "GET_INFO with argsz %u: %ld, wrote past argsz", argsz, r);
+	}
+
 	memset(&info, 0xa5, sizeof(info));
 	info.argsz = sizeof(info);
 	r = xioctl(vc.c, VFIO_IOMMU_GET_INFO, &info);

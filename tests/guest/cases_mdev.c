@@ -64,7 +64,7 @@ static long mdev_unmap_calls(struct ctx *t)
 }
 
 /* A container with the test mdev only, and its device open. */
-static int mdev_open(struct ctx *t, struct vt_cont *vc, unsigned long type, int *dev)
+int mdev_open(struct ctx *t, struct vt_cont *vc, unsigned long type, int *dev)
 {
 	CHECK(t, t->mdev_group >= 0 && t->mdev_uuid, "this scenario needs the test mdev");
 	if (t->mdev_group < 0 || !t->mdev_uuid ||
@@ -219,4 +219,84 @@ void case_ours_emulated_stubborn(struct ctx *t)
 	close(dev);
 	vt_close(&vc);
 	munmap(buf, PAGE);
+}
+
+/*
+ * A driver's VM_IO | VM_MIXEDMAP mapping without VM_PFNMAP (the test mdev's
+ * mmap) as the vaddr of a map: it cannot be pinned, and it is not the
+ * device memory a backend may map without holding a reference: EFAULT.
+ */
+void case_vaddr_io_mixedmap(struct ctx *t)
+{
+	long vmlck = vt_vmlck_kb(), pins = vt_foll_pins(), r;
+	struct vt_cont mc, vc;
+	uint64_t unmapped = 0;
+	void *io;
+	int dev;
+
+	if (mdev_open(t, &mc, VFIO_TYPE1v2_IOMMU, &dev))
+		return;
+	io = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, dev, 0);
+	CHECK(t, io != MAP_FAILED, "mmap of the test mdev: %s", strerror(errno));
+	if (io != MAP_FAILED && !vt_open(t, &vc, VFIO_TYPE1v2_IOMMU)) {
+		r = vt_map(vc.c, 0x100000, PAGE, (uintptr_t)io, RW);
+		record(t, "map", "%ld", r);
+		CHECK(t, r == -EFAULT, "map of a VM_IO | VM_MIXEDMAP page: %ld, not EFAULT", r);
+		record(t, "vmlck", "%ld", vt_vmlck_kb() - vmlck);
+		record(t, "pins", "%ld", vt_foll_pins() - pins);
+		if (!r)
+			vt_unmap(vc.c, 0x100000, PAGE, 0, &unmapped);
+		vt_close(&vc);
+	}
+	if (io != MAP_FAILED)
+		munmap(io, PAGE);
+	close(dev);
+	vt_close(&mc);
+}
+
+/*
+ * Pins that would run past the top of the address space, where a page may
+ * be mapped (a container of emulated groups only has no aperture): they
+ * must not wrap to IOVA 0 and pin a page of another mapping there.
+ * Mainline answers EOVERFLOW; Debian's older stock backends wrap.
+ */
+void case_emulated_pin_top(struct ctx *t)
+{
+	const bool ours = !strcmp(t->backend, "vfio_iommu_iova");
+	const uint64_t top = -PAGE;
+	long vmlck = vt_vmlck_kb(), r;
+	uint64_t unmapped = 0;
+	struct vt_cont vc;
+	char *buf;
+	int dev;
+
+	buf = vt_buffer(2 * PAGE);
+	if (!buf || mdev_open(t, &vc, VFIO_TYPE1v2_IOMMU, &dev))
+		return;
+	record(t, "map_top", "%ld", vt_map(vc.c, top, PAGE, (uintptr_t)buf, RW));
+	record(t, "map_zero", "%ld", vt_map(vc.c, 0, PAGE, (uintptr_t)buf + PAGE, RW));
+	/*
+	 * Unpin only what was pinned: the older stock backends cannot find a
+	 * mapping at the top page, and WARN when asked to unpin it.
+	 */
+	r = mdev_cmd(t, NULL, "pin %llx 1 %d", (unsigned long long)top, PROT_RW);
+	record(t, "pin_top", "%ld", r);
+	if (ours)
+		CHECK(t, r == 1, "pin of the top page: %ld", r);
+	if (r == 1)
+		mdev_cmd(t, NULL, "unpin %llx 1", (unsigned long long)top);
+	r = mdev_cmd(t, NULL, "pin %llx 2 %d", (unsigned long long)top, PROT_RW);
+	record(t, "pin_wraps", "%ld", r);
+	if (ours)
+		CHECK(t, r == -EOVERFLOW, "pin of 2 pages from the top: %ld, not EOVERFLOW", r);
+	if (r == 2)
+		mdev_cmd(t, NULL, "unpin %llx 2", (unsigned long long)top);
+	r = mdev_cmd(t, NULL, "read %llx 2000", (unsigned long long)top);
+	record(t, "read_wraps", "%ld", r);
+	r = vt_unmap(vc.c, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &unmapped);
+	record(t, "unmap_all", "%ld %#llx", r, (unsigned long long)unmapped);
+	record(t, "vmlck_after", "%ld", vt_vmlck_kb() - vmlck);
+	close(dev);
+	vt_close(&vc);
+	munmap(buf, 2 * PAGE);
 }

@@ -5,16 +5,21 @@
  * Allocation and IOMMU failures, one at a time, in every place our backend
  * can meet one; needs the test build of our module (src/inject.h), loaded.
  *
- * A fixed scenario (open, attach, maps of 4 KiB pages in small and large
- * batches, a second group whose domain gets the mappings replayed, dirty
- * tracking, unmaps, and a test-mdev container that pins) is run once per
- * injection point: with fail-nth = 1, 2, ..., until the scenario passes all
- * points without meeting the Nth.  Each time:
+ * Fixed scenarios are run once per injection point: with fail-nth = 1, 2,
+ * ..., until a scenario passes all points without meeting the Nth.  The
+ * first: open, attach, maps of 4 KiB pages in small and large batches, a
+ * second group whose domain gets the mappings replayed (sharing the first
+ * one's domain, then with a domain of its own), dirty tracking, unmaps, and
+ * a test-mdev container that pins.  The second: an IOMMU group joins a
+ * container of the test mdev that has mappings already (they are pinned
+ * then).  Each time:
  *  - the step that met the failure fails with ENOMEM, and nothing else;
  *  - the container still works: a map and an unmap of a fresh page succeed
  *    (unless the container itself could not be set up);
  *  - after closing everything, VmLck and the system's FOLL_PIN counters are
  *    back where they started and the module is no longer in use.
+ * Last, a path only two failures reach (fail-func): the second group can
+ * neither join the first one's domain nor go back to its own.
  * Prints one line: ok - ... / not ok - ...: WHY, and # lines with the
  * injection points met.
  */
@@ -30,6 +35,7 @@
 #define RW (VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
 #define FAIL_NTH "/sys/kernel/debug/vfio-iommu-iova/fail-nth"
 #define FAIL_SITE "/sys/kernel/debug/vfio-iommu-iova/fail-site"
+#define FAIL_FUNC "/sys/kernel/debug/vfio-iommu-iova/fail-func"
 #define MAX_POINTS 5000
 #define MAX_SITES 64
 
@@ -198,6 +204,40 @@ static int scenario(struct ctx *t, struct mem *m)
 	return run.fails;
 }
 
+/*
+ * The first IOMMU group joins a container that has only an emulated group:
+ * its mappings are pinned, charged and mapped into the new domain then.
+ */
+static int scenario_emulated_first(struct ctx *t, struct mem *m)
+{
+	struct vt_cont mc = { -1, -1 };
+	struct run run = { 0, "setup" };
+	char path[64];
+	int g = -1;
+
+	if (!setup(t, &run, &mc, t->mdev_group))
+		goto out;
+	if (!step(t, &run, "map (mdev)",
+		  vt_map(mc.c, IOVA_SMALL, SMALL_SIZE, (uintptr_t)m->mdev, RW)) ||
+	    !step(t, &run, "map (big, mdev)",
+		  vt_map(mc.c, IOVA_BIG, BIG_SIZE, (uintptr_t)m->big, RW)))
+		goto out_works;
+	snprintf(path, sizeof(path), "/dev/vfio/%d", t->group);
+	g = open(path, O_RDWR);
+	CHECK(t, g >= 0, "open group %d", t->group);
+	if (g >= 0)
+		step(t, &run, "attach of an IOMMU group to an emulated container",
+		     xioctl(g, VFIO_GROUP_SET_CONTAINER, &mc.c));
+out_works:
+	if (run.fails)
+		still_works(t, mc.c, m, run.what);
+out:
+	if (g >= 0)
+		close(g);
+	vt_close(&mc);
+	return run.fails;
+}
+
 /* The distinct injection points met, as "function:line". */
 struct sites {
 	int n;
@@ -215,7 +255,8 @@ static void add_site(struct sites *s, const char *name)
 }
 
 /* fail-nth = 1, 2, ... until the scenario meets no Nth point; returns N - 1. */
-static int every_point(struct ctx *t, struct mem *m, struct sites *sites)
+static int every_point(struct ctx *t, struct mem *m, struct sites *sites,
+		       int (*run)(struct ctx *t, struct mem *m))
 {
 	long pins0 = vt_foll_pins(), vmlck0 = vt_vmlck_kb(), pending;
 	char nth[16], site[128];
@@ -227,7 +268,7 @@ static int every_point(struct ctx *t, struct mem *m, struct sites *sites)
 			vt_fail(t, "cannot write %s", FAIL_NTH);
 			break;
 		}
-		fails = scenario(t, m);
+		fails = run(t, m);
 		pending = read_long(FAIL_NTH, NULL, 0);
 		write_file(FAIL_NTH, "0");
 		CHECK(t, !pending || !fails, "fail-nth %d: a step failed, none was injected", n);
@@ -246,6 +287,52 @@ static int every_point(struct ctx *t, struct mem *m, struct sites *sites)
 	}
 	vt_fail(t, "more than %d injection points, or broken", MAX_POINTS);
 	return n;
+}
+
+/*
+ * A path only a second failure reaches: the second group can join neither
+ * the first one's domain (as a sibling, or moved there from its own) nor
+ * go back to its own.  Then it is in no domain at all, and the attach must
+ * fail, leaving the container as it was.
+ */
+static void reuse_abort(struct ctx *t, struct mem *m)
+{
+	long pins0 = vt_foll_pins(), vmlck0 = vt_vmlck_kb(), r;
+	struct vt_cont vc = { -1, -1 };
+	struct run run = { 0, "setup" };
+	char path[64];
+	int g2 = -1;
+
+	CHECK(t, t->group2 >= 0, "reuse abort: this scenario needs a second group");
+	if (t->group2 < 0 || !setup(t, &run, &vc, t->group))
+		goto out;
+	r = vt_map(vc.c, IOVA_SMALL, SMALL_SIZE, (uintptr_t)m->small, RW);
+	CHECK(t, !r, "reuse abort: map: %ld", r);
+	snprintf(path, sizeof(path), "/dev/vfio/%d", t->group2);
+	g2 = open(path, O_RDWR);
+	CHECK(t, g2 >= 0, "open group %d", t->group2);
+	if (g2 < 0)
+		goto out;
+	if (write_file(FAIL_FUNC, "vfio_iova_attach_existing vfio_iova_reuse_domain\n")) {
+		vt_fail(t, "cannot write %s", FAIL_FUNC);
+		goto out;
+	}
+	r = xioctl(g2, VFIO_GROUP_SET_CONTAINER, &vc.c);
+	write_file(FAIL_FUNC, "-\n");
+	CHECK(t, r == -ENOMEM, "an attach that left its group in no domain: %ld, not ENOMEM", r);
+	if (!r)
+		xioctl(g2, VFIO_GROUP_UNSET_CONTAINER, NULL);
+	still_works(t, vc.c, m, "attach (no domain left)");
+	r = xioctl(g2, VFIO_GROUP_SET_CONTAINER, &vc.c);
+	CHECK(t, !r, "the same attach without injection: %ld", r);
+out:
+	if (g2 >= 0)
+		close(g2);
+	vt_close(&vc);
+	CHECK(t, vt_vmlck_kb() == vmlck0, "reuse abort: VmLck %ld kB, %ld at the start",
+	      vt_vmlck_kb(), vmlck0);
+	CHECK(t, vt_foll_pins() == pins0, "reuse abort: %ld pages left pinned",
+	      vt_foll_pins() - pins0);
 }
 
 int cmd_inject(int argc, char **argv)
@@ -288,11 +375,15 @@ int cmd_inject(int argc, char **argv)
 	}
 
 	/* The second group shares the first one's domain, then gets its own (replay). */
-	shared = every_point(&t, &m, &sites);
+	shared = every_point(&t, &m, &sites, scenario);
 	CHECK(&t, shared > 0, "the scenario met no injection point: is this the test build?");
 	vt_set_param("vfio_iommu_iova", "reuse_domains", 0);
-	separate = t.why[0] ? 0 : every_point(&t, &m, &sites);
+	separate = t.why[0] ? 0 : every_point(&t, &m, &sites, scenario);
 	vt_set_param("vfio_iommu_iova", "reuse_domains", 1);
+	if (t.mdev_group >= 0 && !t.why[0])
+		separate += every_point(&t, &m, &sites, scenario_emulated_first);
+	if (!t.why[0])
+		reuse_abort(&t, &m);
 	for (a = 0; a < sites.n; a++)
 		printf("# injection point %s\n", sites.name[a]);
 	if (t.why[0]) {

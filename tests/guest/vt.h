@@ -114,6 +114,8 @@ long dirty_get(int c, uint64_t iova, uint64_t size, uint64_t pgsize,
 /* A command to the test mdev; its result, and the byte sum for reads (cases_mdev.c). */
 long mdev_cmd(struct ctx *t, unsigned long *sum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A container with the test mdev only, and its device open in *@dev. */
+int mdev_open(struct ctx *t, struct vt_cont *vc, unsigned long type, int *dev);
 int cmd_hotunplug(int argc, char **argv);	/* hotplug.c */
 int cmd_inject(int argc, char **argv);		/* inject.c */
 int cmd_replug(int argc, char **argv);
@@ -143,13 +145,17 @@ void case_emulated_pin(struct ctx *t);
 void case_emulated_pin_v1(struct ctx *t);
 void case_emulated_accounting(struct ctx *t);
 void case_ours_emulated_stubborn(struct ctx *t);
+void case_vaddr_io_mixedmap(struct ctx *t);
+void case_emulated_pin_top(struct ctx *t);
 void case_update_vaddr(struct ctx *t);
 void case_update_vaddr_emulated(struct ctx *t);
 void case_dirty_pages(struct ctx *t);
 void case_dirty_pages_emulated(struct ctx *t);
+void case_dirty_pinned_before_start(struct ctx *t);
 void case_nesting(struct ctx *t);
 void case_ours_two_domains(struct ctx *t);
 void case_ours_introspection(struct ctx *t);
+void case_ours_busy_container(struct ctx *t);
 void case_coexist_selection(struct ctx *t);
 
 #endif /* VT_H */

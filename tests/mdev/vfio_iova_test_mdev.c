@@ -14,12 +14,17 @@
  * Pinned pages are remembered and dropped when the backend asks, unless
  * "stubborn" (to test a backend whose drivers keep their pins).
  *
+ * mmap of the device file (one page, offset 0) gives what some drivers map
+ * for user space: a VM_IO | VM_MIXEDMAP mapping, without VM_PFNMAP, of a
+ * reserved page of the driver's.
+ *
  * Create one with, in /sys/class/mdev_bus/vfio_iova_test_mdev/:
  *   echo <uuid> > mdev_supported_types/-plain/create
  * (a type directory is named after the parent's driver, which it has none).
  */
 #include <linux/device.h>
 #include <linux/iommu.h>
+#include <linux/mm.h>
 #include <linux/mdev.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -45,6 +50,7 @@ struct vfio_iova_test_mdev {
 	unsigned int unmap_calls;
 	bool stubborn;			/* ignore dma_unmap requests */
 	char result[64];
+	struct page *io_page;		/* what mmap maps (reserved) */
 };
 
 static struct vfio_iova_test_mdev *to_tm(struct device *dev)
@@ -63,7 +69,7 @@ static void tm_drop_pins(struct vfio_iova_test_mdev *t, u64 iova, u64 length, bo
 	if (unmap)
 		t->unmap_calls++;
 	while (!(unmap && t->stubborn) && i < t->nr_pinned) {
-		if (t->pinned[i] >= iova && t->pinned[i] - iova < length) {
+		if (t->pinned[i] - iova < length) {	/* wraps as IOVAs do */
 			drop[n++] = t->pinned[i];
 			t->pinned[i] = t->pinned[--t->nr_pinned];
 		} else {
@@ -94,10 +100,22 @@ static void vfio_iova_test_mdev_close(struct vfio_device *vdev)
 	mutex_unlock(&t->cmd_lock);
 }
 
+static int vfio_iova_test_mdev_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
+{
+	struct vfio_iova_test_mdev *t = container_of(vdev, struct vfio_iova_test_mdev, vdev);
+
+	if (vma->vm_end - vma->vm_start != PAGE_SIZE || vma->vm_pgoff)
+		return -EINVAL;
+	/* vm_insert_page() adds VM_MIXEDMAP. */
+	vfio_iova_vm_flags_set(vma, VM_IO | VM_DONTEXPAND | VM_DONTDUMP);
+	return vm_insert_page(vma, vma->vm_start, t->io_page);
+}
+
 static const struct vfio_device_ops vfio_iova_test_mdev_ops = {
 	.name = "vfio-iova-test-mdev",
 	.close_device = vfio_iova_test_mdev_close,
 	.dma_unmap = vfio_iova_test_mdev_dma_unmap,
+	.mmap = vfio_iova_test_mdev_mmap,
 };
 
 static int tm_pin(struct vfio_iova_test_mdev *t, u64 iova, int npage, int prot)
@@ -126,7 +144,7 @@ static void tm_unpin(struct vfio_iova_test_mdev *t, u64 iova, int npage)
 	vfio_unpin_pages(&t->vdev, iova, npage);
 	mutex_lock(&t->lock);
 	while (i < t->nr_pinned) {
-		if (t->pinned[i] >= iova && t->pinned[i] - iova < ((u64)npage << PAGE_SHIFT))
+		if (t->pinned[i] - iova < ((u64)npage << PAGE_SHIFT))
 			t->pinned[i] = t->pinned[--t->nr_pinned];
 		else
 			i++;
@@ -210,6 +228,13 @@ static struct attribute *vfio_iova_test_mdev_attrs[] = {
 };
 ATTRIBUTE_GROUPS(vfio_iova_test_mdev);
 
+/* Our reference to it; a process that still maps it holds its own. */
+static void tm_free_io_page(struct vfio_iova_test_mdev *t)
+{
+	ClearPageReserved(t->io_page);
+	put_page(t->io_page);
+}
+
 static int vfio_iova_test_mdev_probe(struct mdev_device *mdev)
 {
 	struct vfio_iova_test_mdev *t;
@@ -221,8 +246,15 @@ static int vfio_iova_test_mdev_probe(struct mdev_device *mdev)
 	mutex_init(&t->cmd_lock);
 	mutex_init(&t->lock);
 	snprintf(t->result, sizeof(t->result), "none\n");
+	t->io_page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!t->io_page) {
+		vfio_put_device(&t->vdev);
+		return -ENOMEM;
+	}
+	SetPageReserved(t->io_page);
 	ret = vfio_register_emulated_iommu_dev(&t->vdev);
 	if (ret) {
+		tm_free_io_page(t);
 		vfio_put_device(&t->vdev);
 		return ret;
 	}
@@ -235,6 +267,7 @@ static void vfio_iova_test_mdev_remove(struct mdev_device *mdev)
 	struct vfio_iova_test_mdev *t = dev_get_drvdata(&mdev->dev);
 
 	vfio_unregister_group_dev(&t->vdev);
+	tm_free_io_page(t);
 	vfio_put_device(&t->vdev);
 }
 
