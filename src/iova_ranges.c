@@ -5,6 +5,7 @@
  */
 #include <linux/errno.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/types.h>
 
 #include "iova_ranges.h"
@@ -131,6 +132,55 @@ int iova_ranges_exclude(struct iova_ranges *r, u64 start, u64 last)
 			v[nr].last = c->last;
 			nr++;
 		}
+	}
+	iova_ranges_replace(r, v, nr);
+	return 0;
+}
+
+static int iova_range_cmp(const void *a, const void *b)
+{
+	const struct iova_range *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return 0;
+}
+
+int iova_ranges_union(struct iova_ranges *r, const struct iova_range *add, u32 n)
+{
+	struct iova_range *v;
+	u32 i, nr, total = r->nr + n;
+
+	if (total < n)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		if (add[i].start > add[i].last)
+			return -EINVAL;
+	if (!n)
+		return 0;
+	v = iova_ranges_alloc(total);
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < r->nr; i++)
+		v[i] = r->v[i];
+	for (i = 0; i < n; i++)
+		v[r->nr + i] = add[i];
+	sort(v, total, sizeof(*v), iova_range_cmp, NULL);
+	/*
+	 * Sorted by start: each range either overlaps or touches the last one
+	 * kept (extend it) or starts a new one.  A kept range that reaches
+	 * U64_MAX absorbs everything after it.
+	 */
+	nr = 1;
+	for (i = 1; i < total; i++) {
+		struct iova_range *k = &v[nr - 1];
+
+		if (k->last == U64_MAX || v[i].start <= k->last + 1) {
+			if (v[i].last > k->last)
+				k->last = v[i].last;
+			continue;
+		}
+		v[nr++] = v[i];
 	}
 	iova_ranges_replace(r, v, nr);
 	return 0;

@@ -5,9 +5,9 @@
  * of the address space (last == U64_MAX) needs no special case.
  *
  * This file and iova_ranges.c depend on nothing but <linux/types.h>,
- * <linux/slab.h> and <linux/errno.h>; they are compiled unchanged into the
- * module and into the host unit test (tests/host/test-iova-ranges.c) against
- * a small shim of those headers.
+ * <linux/slab.h>, <linux/errno.h> and <linux/sort.h>; they are compiled
+ * unchanged into the module and into the host unit test
+ * (tests/host/test-iova-ranges.c) against a small shim of those headers.
  *
  * Every operation that changes a set either succeeds or leaves the set as
  * it was (it builds the result aside and swaps it in), so callers can work
@@ -43,6 +43,12 @@ int iova_ranges_set(struct iova_ranges *r, u64 start, u64 last);
 int iova_ranges_intersect(struct iova_ranges *r, u64 start, u64 last);
 /* Remove [start, last] (a reserved region). */
 int iova_ranges_exclude(struct iova_ranges *r, u64 start, u64 last);
+/*
+ * Add the @n ranges of @add (in any order, overlapping or not) to @r: a sort
+ * and one merging pass, O((r->nr + n) log(r->nr + n)).  -EINVAL if a range
+ * of @add has start > last.
+ */
+int iova_ranges_union(struct iova_ranges *r, const struct iova_range *add, u32 n);
 
 /* Is all of [start, last] inside one range of @r? */
 bool iova_ranges_contains(const struct iova_ranges *r, u64 start, u64 last);

@@ -5,7 +5,9 @@
  * operations: a 64-bit bitmap over a window of 64 IOVAs, placed at the
  * bottom of the address space or at its very top (last IOVA U64_MAX).
  * Allocation failures are injected at random: a failed operation must leave
- * the set unchanged.  Every allocation must be freed at the end.
+ * the set unchanged.  Every allocation must be freed at the end.  The union
+ * (a sort and a merging pass) is also checked on 50,000 random ranges at
+ * once against a byte-per-IOVA model of a 4 MiB window.
  *
  * VFIO_IOVA_SEED=<n> replays a run; VFIO_IOVA_ROUNDS=<n> sets its length.
  */
@@ -114,7 +116,7 @@ static int random_run(unsigned long rounds)
 	int ok = 1, enomem = 0;
 
 	for (i = 0; i < rounds && ok; i++) {
-		unsigned int lo = rnd() % 64, hi = lo + rnd() % (64 - lo), op = rnd() % 8;
+		unsigned int lo = rnd() % 64, hi = lo + rnd() % (64 - lo), op = rnd() % 9;
 		u64 before = m.bits, want = m.bits, got;
 		u32 nr_before = r.nr;
 		int bad = 0, ret = 0;
@@ -143,6 +145,22 @@ static int random_run(unsigned long rounds)
 			ret = iova_ranges_exclude(&r, m.base + lo, m.base + hi);
 			want = m.bits & ~span_bits(lo, hi);
 			break;
+		case 8: {	/* add 1 to 4 ranges, in any order */
+			struct iova_range add[4];
+			unsigned int k, nr = 1 + rnd() % 4;
+
+			name = "union";
+			want = m.bits;
+			for (k = 0; k < nr; k++) {
+				unsigned int a = rnd() % 64, b = a + rnd() % (64 - a);
+
+				add[k].start = m.base + a;
+				add[k].last = m.base + b;
+				want |= span_bits(a, b);
+			}
+			ret = iova_ranges_union(&r, add, nr);
+			break;
+		}
 		case 7:		/* work on a copy, then commit or drop it */
 			name = "copy";
 			ret = iova_ranges_copy(&copy, &r);
@@ -211,6 +229,93 @@ static void edge_cases(void)
 	result(shim_live_allocs == 0, "edge cases free everything");
 }
 
+static void union_edge_cases(void)
+{
+	static const struct iova_range top[] = { { U64_MAX - 10, U64_MAX }, { 0, 5 } };
+	static const struct iova_range bad[] = { { 0, 1 }, { 9, 8 } };
+	static const struct iova_range mid = { 6, U64_MAX - 11 };
+	static const struct iova_range all = { 0, U64_MAX };
+	static const struct iova_range adj[] = { { 20, 29 }, { 10, 19 }, { 30, 30 }, { 40, 50 } };
+	struct iova_ranges r = IOVA_RANGES_INIT;
+
+	result(!iova_ranges_union(&r, top, 2) && r.nr == 2 && r.v[0].start == 0 &&
+	       r.v[0].last == 5 && r.v[1].start == U64_MAX - 10 && r.v[1].last == U64_MAX,
+	       "union: unordered input comes out sorted");
+	result(!iova_ranges_union(&r, &mid, 1) && r.nr == 1 && r.v[0].start == 0 &&
+	       r.v[0].last == U64_MAX, "union: ranges touching U64_MAX merge without wrapping");
+	result(iova_ranges_union(&r, bad, 2) == -EINVAL && r.nr == 1 && r.v[0].last == U64_MAX,
+	       "union: start > last is refused, the set unchanged");
+	iova_ranges_free(&r);
+	result(!iova_ranges_union(&r, adj, 0) && r.nr == 0 && !r.v,
+	       "union: nothing added to nothing is nothing");
+	result(!iova_ranges_union(&r, adj, 4) && r.nr == 2 && r.v[0].start == 10 &&
+	       r.v[0].last == 30 && r.v[1].start == 40 && r.v[1].last == 50,
+	       "union: adjacent ranges merge, a gap of one IOVA stays");
+	result(!iova_ranges_union(&r, &all, 1) && r.nr == 1 && r.v[0].start == 0 &&
+	       r.v[0].last == U64_MAX, "union: the whole space swallows everything");
+	iova_ranges_free(&r);
+	result(shim_live_allocs == 0, "union edge cases free everything");
+}
+
+/*
+ * 50,000 random ranges (short, medium and a few long ones, overlapping,
+ * unsorted) over a 4 MiB window at the bottom or the top of the space,
+ * added at once and in batches, against a byte per IOVA.
+ */
+#define BIG_WINDOW (4u << 20)
+#define BIG_NR 50000u
+
+static int big_union(u64 base, u32 batch)
+{
+	static unsigned char model[BIG_WINDOW];
+	struct iova_ranges r = IOVA_RANGES_INIT;
+	struct iova_range *add = calloc(BIG_NR, sizeof(*add));
+	u32 i, k = 0, x = 0;
+	int ok = !!add;
+
+	memset(model, 0, sizeof(model));
+	for (i = 0; ok && i < BIG_NR; i++) {
+		u64 kind = rnd() % 1000, len = kind < 950 ? 1 + rnd() % 64 :
+			   kind < 999 ? 1 + rnd() % 1024 : 1 + rnd() % 65536;
+		u32 at = rnd() % BIG_WINDOW;
+
+		if (len > BIG_WINDOW - at)
+			len = BIG_WINDOW - at;
+		add[i].start = base + at;
+		add[i].last = base + at + len - 1;
+		memset(model + at, 1, len);
+	}
+	for (i = 0; ok && i < BIG_NR; i += batch)
+		ok = !iova_ranges_union(&r, add + i, BIG_NR - i < batch ? BIG_NR - i : batch);
+	/* The model's runs of ones, in order, are exactly the set's ranges. */
+	while (ok && x < BIG_WINDOW) {
+		u32 end;
+
+		if (!model[x]) {
+			x++;
+			continue;
+		}
+		for (end = x; end + 1 < BIG_WINDOW && model[end + 1]; end++)
+			;
+		if (k >= r.nr || r.v[k].start != base + x || r.v[k].last != base + end) {
+			printf("# range %u: model [%#llx, %#llx], set [%#llx, %#llx] (%u ranges)\n",
+			       k, base + x, base + end, k < r.nr ? r.v[k].start : 0,
+			       k < r.nr ? r.v[k].last : 0, r.nr);
+			ok = 0;
+		}
+		k++;
+		x = end + 1;
+	}
+	if (ok && k != r.nr) {
+		printf("# %u ranges in the set, %u in the model\n", r.nr, k);
+		ok = 0;
+	}
+	printf("# %u ranges in %u-range batches: %u ranges\n", BIG_NR, batch, r.nr);
+	iova_ranges_free(&r);
+	free(add);
+	return ok;
+}
+
 int main(void)
 {
 	const char *s = getenv("VFIO_IOVA_SEED"), *n = getenv("VFIO_IOVA_ROUNDS");
@@ -219,6 +324,11 @@ int main(void)
 
 	printf("TAP version 13\n");
 	edge_cases();
+	union_edge_cases();
+	seed = s ? strtoull(s, NULL, 0) : 0x9e3779b97f4a7c15ULL;
+	result(big_union(0, BIG_NR), "union of 50,000 random ranges at once agrees with the model");
+	result(big_union(U64_MAX - (BIG_WINDOW - 1), 997),
+	       "union of 50,000 random ranges at the top, in batches, agrees with the model");
 	for (i = 0; i < 4; i++) {
 		char what[96];
 

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # The vfio-iova tool on fake sysfs trees (VFIO_IOVA_SYSFS) shaped like the
-# guests' (an intel-iommu with aw-bits 48, and AMD-Vi with its
-# HyperTransport hole): host, check, merge, their exit codes and messages.
+# guests' (an intel-iommu with aw-bits 48, AMD-Vi with its HyperTransport
+# hole, and a virtio-iommu, whose aperture sysfs does not give): host,
+# check, merge, their exit codes and messages; and the man page against the
+# code.
 . "$(dirname "$0")/../lib/common.sh"
 
 w=$(mktemp -d)
@@ -11,10 +13,12 @@ T=$w/vfio-iova
 export VFIO_IOVA_DEBUGFS=$w/none
 
 # fake_host ROOT IOMMU: two groups, edu (vfio-pci) and an ISA bridge group
-# with a direct-relaxable region, behind IOMMU intel48 or amd.
+# with a direct-relaxable region, behind IOMMU intel48, amd or virtio.
 fake_host() {
-	local s=$1/sys g
-	mkdir -p "$s/class/iommu/u0/intel-iommu" "$s/class/iommu/u1/amd-iommu" "$s/bus/pci/drivers/vfio-pci"
+	local s=$1/sys g u
+	case $2 in amd) u=u1 ;; virtio) u=u2 ;; *) u=u0 ;; esac
+	mkdir -p "$s/class/iommu/u0/intel-iommu" "$s/class/iommu/u1/amd-iommu" "$s/class/iommu/u2" \
+		"$s/bus/pci/drivers/vfio-pci"
 	echo d2008c222f0606 >"$s/class/iommu/u0/intel-iommu/cap"
 	echo 246577efa22542fa:0 >"$s/class/iommu/u1/amd-iommu/features"	# EFR HATS 0
 	for g in 1 2; do
@@ -23,7 +27,7 @@ fake_host() {
 		ln -s "$d" "$s/kernel/iommu_groups/$g/devices/$bdf"
 		ln -s "$s/kernel/iommu_groups/$g" "$d/iommu_group"
 		ln -s "$d" "$s/bus/pci/devices/$bdf"
-		ln -s "$s/class/iommu/$([ "$2" = amd ] && echo u1 || echo u0)" "$d/iommu"
+		ln -s "$s/class/iommu/$u" "$d/iommu"
 		printf '0x00000000fee00000 0x00000000feefffff msi\n' >"$s/kernel/iommu_groups/$g/reserved_regions"
 		[ "$2" != amd ] || printf '0x000000fd00000000 0x000000ffffffffff reserved\n' \
 			>>"$s/kernel/iommu_groups/$g/reserved_regions"
@@ -33,6 +37,7 @@ fake_host() {
 }
 fake_host "$w/intel" intel48
 fake_host "$w/amd" amd
+fake_host "$w/virtio" virtio
 
 VFIO_IOVA_SYSFS=$w/intel/sys "$T" host >"$w/h.txt" 2>&1
 check "host: exit 0" "[ $? = 0 ]"
@@ -75,15 +80,103 @@ VFIO_IOVA_SYSFS=$w/amd/sys "$T" check --memmap 0-2G,4G-68G >"$w/c.txt" 2>&1
 check "check: a map that fits exits 0" "[ $? = 0 ] && grep -q 'The memory map fits' $w/c.txt"
 VFIO_IOVA_SYSFS=$w/amd/sys "$T" check --memmap 0-4G,1000G+64G >"$w/c.txt" 2>&1
 check "check: a colliding map exits 1" "[ $? = 1 ]"
-check "check: names the MSI window and its group" "grep -q '\[0xfee00000-0xfeefffff\] msi reserved region of group 1' $w/c.txt"
-check "check: names the HyperTransport hole" "grep -q '\[0xfd00000000-0xffffffffff\] reserved reserved region of group 1' $w/c.txt"
+check "check: names the MSI window, once for both its groups" \
+	"grep -q '^      \[0xfee00000-0xfeefffff\] reserved region of groups 1, 2 (type msi)$' $w/c.txt &&
+	 [ \$(grep -c '0xfee00000-0xfeefffff\] reserved region' $w/c.txt) = 1 ]"
+check "check: names the HyperTransport hole by its type, once" \
+	"grep -q '\[0xfd00000000-0xffffffffff\] reserved region of groups 1, 2 (type reserved)$' $w/c.txt &&
+	 [ \$(grep -c '0xfd00000000-0xffffffffff\] reserved region' $w/c.txt) = 1 ] &&
+	 ! grep -q 'reserved reserved' $w/c.txt"
+cp -a "$w/amd" "$w/amd1"	# the HyperTransport hole in group 1 only
+sed -i '/ reserved$/d' "$w/amd1/sys/kernel/iommu_groups/2/reserved_regions"
+VFIO_IOVA_SYSFS=$w/amd1/sys "$T" check --memmap 1000G+64G >"$w/c.txt" 2>&1
+check "check: a cause of one group names it, its type and its devices" \
+	"[ $? = 1 ] && grep -q '^      \[0xfd00000000-0xffffffffff\] reserved region of group 1 (type reserved): 0000:00:01.0 (vfio-pci)$' $w/c.txt"
+VFIO_IOVA_SYSFS=$w/amd/sys "$T" --json check --memmap 0-4G,1000G+64G >"$w/c.json" 2>&1
+check "check --json: a cause shared by groups is one object listing them" \
+	"grep -q '\"hole\": {\"start\": \"0xfee00000\", \"last\": \"0xfeefffff\"}, \"causes\": \[{\"start\": \"0xfee00000\", \"last\": \"0xfeefffff\", \"cause\": \"reserved\", \"type\": \"msi\", \"groups\": \[1, 2\]}\]}' $w/c.json &&
+	 [ \$(grep -o '\"type\": \"reserved\"' $w/c.json | wc -l) = 1 ]"
 VFIO_IOVA_SYSFS=$w/intel/sys "$T" check --memmap 255T+2T >"$w/c.txt" 2>&1
-check "check: names the aperture" "[ $? = 1 ] && grep -q 'outside the IOMMU aperture \[0x0-0xffffffffffff\] of group 1' $w/c.txt"
+check "check: names the aperture, once for both its groups" \
+	"[ $? = 1 ] && grep -q 'outside the IOMMU aperture \[0x0-0xffffffffffff\] of groups 1, 2 (intel-iommu cap (48 bits))$' $w/c.txt &&
+	 [ \$(grep -c 'outside the IOMMU aperture' $w/c.txt) = 1 ]"
 "$T" check --memmap 0-4G --ranges "$w/m.json" >"$w/c.txt" 2>&1
 check "check --ranges: against a merged file" "[ $? = 1 ] && grep -q 'hole 0xfee00000-0xfeefffff' $w/c.txt"
 echo 0-1G,2G-3G >"$w/spec"
 VFIO_IOVA_SYSFS=$w/intel/sys "$T" --json check --memmap "@$w/spec" >"$w/c.json" 2>&1
-check "check --json --memmap @FILE" "[ $? = 0 ] && grep -q '^{\"fits\": true, \"collisions\": \[\]}' $w/c.json"
+check "check --json --memmap @FILE" "[ $? = 0 ] && grep -q '^{\"fits\": true, \"aperture_known\": true, \"aperture_unknown_groups\": \[\], \"collisions\": \[\]}' $w/c.json"
+
+# --memmap @FILE: every line counts (a collision on a later line is found).
+printf '0-1G\n\n2G-3G,0xfee00000+4K\n4G+1G\n' >"$w/spec"
+VFIO_IOVA_SYSFS=$w/intel/sys "$T" check --memmap "@$w/spec" >"$w/c.txt" 2>&1
+check "check --memmap @FILE: a collision on a later line is found" \
+	"[ $? = 1 ] && grep -q '0x00000000fee00000  0x00000000fee00fff  4 KiB      COLLIDES:' $w/c.txt &&
+	 grep -q '0x0000000100000000  0x000000013fffffff  1 GiB      fits' $w/c.txt"
+printf '0-1G\r\n2G-3G\r\n' >"$w/spec"
+VFIO_IOVA_SYSFS=$w/intel/sys "$T" check --memmap "@$w/spec" >"$w/c.txt" 2>&1
+check "check --memmap @FILE: DOS line ends are accepted" \
+	"[ $? = 0 ] && grep -q '0x0000000080000000  0x00000000bfffffff' $w/c.txt"
+printf '0-1G\n2G-3G\n3G+1x\r\n' >"$w/spec"
+VFIO_IOVA_SYSFS=$w/intel/sys "$T" check --memmap "@$w/spec" >"$w/o" 2>"$w/e"
+check "check --memmap @FILE: a bad line is named, its CR not printed raw" \
+	"[ $? = 2 ] && grep -q \"line 3: '3G+1x': unexpected 'x' after the SIZE\" $w/e && ! grep -q \$'\\r' $w/e"
+
+# Repeated --memmap options add up.
+VFIO_IOVA_SYSFS=$w/intel/sys "$T" check --memmap 0xfee00000+4K --memmap 0-2G >"$w/c.txt" 2>&1
+check "check: repeated --memmap add up (the first one is not dropped)" \
+	"[ $? = 1 ] && grep -q '0x00000000fee00000  0x00000000fee00fff  4 KiB      COLLIDES:' $w/c.txt &&
+	 grep -q '0x0000000000000000  0x000000007fffffff  2 GiB      fits' $w/c.txt"
+printf '4G+1G\n' >"$w/spec"
+VFIO_IOVA_SYSFS=$w/intel/sys "$T" check --memmap 0-1G --memmap "@$w/spec" --memmap 1G-2G >"$w/c.txt" 2>&1
+check "check: --memmap SPEC and @FILE mixed, their union" \
+	"[ $? = 0 ] && [ \$(grep -c ' fits$' $w/c.txt) = 2 ] &&
+	 grep -q '0x0000000000000000  0x000000007fffffff  2 GiB      fits' $w/c.txt"
+VFIO_IOVA_SYSFS=$w/intel/sys "$T" check --memmap 0-16E >"$w/c.txt" 2>&1
+check "check --memmap 0-16E: the whole space, to 2^64 exclusive" \
+	"[ $? = 1 ] && grep -q '0x0000000000000000  0xffffffffffffffff  16 EiB     COLLIDES:' $w/c.txt"
+
+# A virtio-iommu host: sysfs gives no aperture, so check cannot say "fits".
+VFIO_IOVA_SYSFS=$w/virtio/sys "$T" host >"$w/h.txt" 2>&1
+check "host: an unknown aperture says why (not in sysfs), no wrong reason" \
+	"[ $? = 0 ] && grep -q '^  aperture  unknown: its IOMMU does not publish it in sysfs' $w/h.txt &&
+	 ! grep -q 'not attached' $w/h.txt &&
+	 grep -q '^The IOMMU aperture of groups 1, 2 is unknown' $w/h.txt"
+VFIO_IOVA_SYSFS=$w/virtio/sys "$T" --json host >"$w/virtio.json"
+check "host --json: aperture_known false on virtio-iommu, true on intel-iommu" \
+	"grep -q '\"aperture_known\": false, \"groups\"' $w/virtio.json &&
+	 grep -q '\"aperture_known\": true, \"groups\"' $w/intel.json"
+VFIO_IOVA_SYSFS=$w/virtio/sys "$T" check --memmap 0-2G,4G-68G >"$w/c.txt" 2>&1
+check "check: unknown aperture, no collision: exit 3, said plainly" \
+	"[ $? = 3 ] && grep -q '^The IOMMU aperture of groups 1, 2 is unknown (its IOMMU does not publish it in sysfs): only the reserved regions were checked\\.$' $w/c.txt &&
+	 grep -q '^The memory map fits the reserved regions, but the aperture is unknown: .*--assume-full-aperture' $w/c.txt &&
+	 ! grep -q '^The memory map fits\.' $w/c.txt"
+VFIO_IOVA_SYSFS=$w/virtio/sys "$T" check --assume-full-aperture --memmap 0-2G,4G-68G >"$w/c.txt" 2>&1
+check "check --assume-full-aperture: accepted, exit 0, still said" \
+	"[ $? = 0 ] && grep -q 'full 64-bit space assumed' $w/c.txt && grep -q '^The memory map fits\.' $w/c.txt"
+VFIO_IOVA_SYSFS=$w/virtio/sys "$T" check --memmap 0-4G >"$w/c.txt" 2>&1
+check "check: unknown aperture and a collision: exit 1" "[ $? = 1 ] && grep -q 'does NOT fit' $w/c.txt"
+VFIO_IOVA_SYSFS=$w/virtio/sys "$T" --json check --memmap 0-2G >"$w/c.json" 2>&1
+check "check --json: unknown aperture: fits null, aperture_known false, the groups" \
+	"[ $? = 3 ] && grep -q '^{\"fits\": null, \"aperture_known\": false, \"aperture_unknown_groups\": \[1, 2\], \"collisions\": \[\]}' $w/c.json"
+VFIO_IOVA_SYSFS=$w/virtio/sys "$T" --json check --memmap 0-2G --assume-full-aperture >"$w/c.json" 2>&1
+check "check --json --assume-full-aperture: fits true, aperture_known still false" \
+	"[ $? = 0 ] && grep -q '^{\"fits\": true, \"aperture_known\": false,' $w/c.json"
+"$T" --json merge "$w/intel.json" "$w/virtio.json" >"$w/mv.json"
+check "merge --json: aperture_known false if one host's is unknown" \
+	"grep -q '\"aperture_known\": false, \"valid\"' $w/mv.json && grep -q '\"aperture_known\": true, \"valid\"' $w/m.json"
+"$T" merge "$w/intel.json" "$w/virtio.json" >"$w/mv.txt"
+check "merge: names the host whose aperture is unknown" \
+	"grep -q 'virtio.json (.*): 2 ranges, IOMMU aperture unknown' $w/mv.txt"
+"$T" check --memmap 0-2G --ranges "$w/virtio.json" >"$w/c.txt" 2>&1
+check "check --ranges: a host file of unknown aperture: exit 3" \
+	"[ $? = 3 ] && grep -q 'aperture of a host in .*virtio.json is unknown' $w/c.txt"
+"$T" check --memmap 0-2G --ranges "$w/intel.json" >"$w/c.txt" 2>&1
+check "check --ranges: a host file of known aperture: exit 0" "[ $? = 0 ]"
+sed 's/"aperture_known": false, //' "$w/virtio.json" >"$w/old.json"
+"$T" check --memmap 0-2G --ranges "$w/old.json" --assume-full-aperture >"$w/o" 2>&1
+"$T" check --memmap 0-2G --ranges "$w/old.json" >"$w/c.txt" 2>&1
+check "check --ranges: a file without aperture_known, a group's aperture_source unknown: exit 3" \
+	"[ $? = 3 ] && ! grep -q aperture_known $w/old.json && grep -q 'fits' $w/o"
 
 bad() {	# bad DESCRIPTION PATTERN ARGS...: exit 2 with PATTERN on stderr
 	local d=$1 p=$2
@@ -93,6 +186,14 @@ bad() {	# bad DESCRIPTION PATTERN ARGS...: exit 2 with PATTERN on stderr
 }
 bad "malformed spec" "expected START-END or START+SIZE" check --memmap 1x-2G
 bad "malformed size" "expected a number" check --memmap 1G-x
+bad "a hex number with a unit" "0x1G.: a 0x number takes no unit: write 0x40000000, or 1G" check --memmap 0-0x1G
+bad "a fraction" "fractions are not supported" check --memmap 0-1.5G
+bad "a decimal-looking unit" "ambiguous unit .kB.: write K or KiB" check --memmap 0-4kB
+bad "a CR in a spec, escaped" "0-1G\\\\r.: unexpected" check --memmap "$(printf '0-1G\r')"
+bad "a bad spec after a good one" ".2G-1G.: the end must be above the start" check --memmap 0-1G --memmap 2G-1G
+printf '\n \r\n' >"$w/blank"
+bad "a memmap file of empty lines" "every line is empty" check --memmap "@$w/blank"
+bad "--assume-full-aperture outside check" "belong to check" host --assume-full-aperture
 bad "missing --memmap" "memmap SPEC is required" check
 bad "unknown command" "unknown command" frobnicate
 bad "missing file" "nosuch.json: No such file" merge "$w/nosuch.json"
@@ -106,3 +207,55 @@ bad "no such PCI device" "no such PCI device" check --memmap 0-1G 0000:00:09.0
 bad "--memmap outside check" "belong to check" host --memmap 0-1G
 VFIO_IOVA_SYSFS=$w/empty "$T" host >"$w/o" 2>"$w/e"
 check "error: no IOMMU groups directory" "[ $? = 2 ] && grep -q 'is an IOMMU enabled' $w/e"
+"$T" "$(printf 'frob\rnicate')" >"$w/o" 2>"$w/e"
+check "error: an unknown command's CR is escaped" "[ $? = 2 ] && grep -q \"unknown command 'frob\\\\\\\\rnicate'\" $w/e"
+
+# merge of 50,000 ranges (unsorted, with overlapping duplicates): the union
+# of each file, then the intersection, against the ranges they were made of.
+awk 'BEGIN {
+	srand(7)
+	for (k = 0; k < 50000; k++) o[k] = k
+	for (k = 49999; k > 0; k--) { j = int(rand() * (k + 1)); t = o[k]; o[k] = o[j]; o[j] = t }
+	printf "{\"valid\": ["
+	for (k = 0; k < 50000; k++) {
+		b = o[k] * 8192
+		printf "%s{\"start\": \"0x%x\", \"last\": \"0x%x\"}", k ? ", " : "", b, b + 4095
+		if (k % 3 == 0)	# a piece of it again
+			printf ", {\"start\": \"0x%x\", \"last\": \"0x%x\"}", b + 2048, b + 4095
+	}
+	print "]}"
+}' >"$w/big.json"
+awk 'BEGIN { for (k = 0; k < 50000; k++) printf "0x%x-0x%x\n", k * 8192, k * 8192 + 4095 }' >"$w/big.want"
+echo '{"valid": [{"start": "0x0", "last": "0x7fffffffffffffff"}, {"start": "0x1000", "last": "0xffffffffffffffff"}]}' >"$w/all.json"
+"$T" --json merge "$w/big.json" "$w/all.json" >"$w/bigm.json" 2>&1
+{ tr -d '\n'; echo; } <"$w/bigm.json" | sed 's/.*"valid": //' | tr '{' '\n' |
+	sed -n 's/.*"start": "\(0x[0-9a-f]*\)", "last": "\(0x[0-9a-f]*\)".*/\1-\2/p' >"$w/big.got"
+check "merge: 50,000 unsorted, overlapping ranges give exactly their union" \
+	"cmp -s $w/big.want $w/big.got"
+
+# The man page and --help against the code: every option, environment
+# variable and exit status is documented.
+man=$TOP/tools/vfio-iova/vfio-iova.1
+src=$TOP/tools/vfio-iova
+opts=$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", [a-z_]*_argument.*/\1/p' "$src/vfio-iova.c")
+envs=$(grep -oh 'getenv("[A-Z_]*")' "$src"/*.c | sed 's/getenv("\(.*\)")/\1/' | sort -u)
+codes=$(sed -n 's/^#define EXIT_[A-Z]* \([0-9]*\)$/\1/p' "$src/vfio-iova.c")
+ver=$(sed -n 's/^#define VERSION "\(.*\)"$/\1/p' "$src/vfio-iova.c")
+"$T" --help >"$w/help" 2>&1
+check "--help: exit 0" "[ $? = 0 ] && grep -q '^usage: vfio-iova' $w/help"
+"$T" --version >"$w/version" 2>&1
+check "--version: exit 0, the version the man page names" \
+	"[ $? = 0 ] && [ \"\$(cat $w/version)\" = 'vfio-iova $ver' ] && grep -q '\"vfio-iommu-iova $ver\"' $man"
+missing=
+for o in $opts; do
+	grep -qF -- "\\-\\-${o//-/\\-}" "$man" || missing="$missing man:--$o"
+	grep -q -- "--$o" "$w/help" || missing="$missing help:--$o"
+done
+for e in $envs; do grep -q "^\.B $e\$" "$man" || missing="$missing $e"; done
+for c in 0 $codes; do
+	sed -n '/^\.SH EXIT STATUS/,/^\.SH ENV/p' "$man" | grep -q "^\.B $c\$" || missing="$missing exit:$c"
+done
+check "man page: every option ($(echo $opts)), variable ($(echo $envs)), exit status" \
+	"[ -z '$missing' ] && [ -n '$opts' ] && [ -n '$envs' ] && [ -n '$codes' ] || { echo '# missing:$missing'; false; }"
+check "man page: the AMD-Vi aperture as the tool computes it (EFR HATS, IVRS VASize)" \
+	"grep -q HATS $man && grep -q VASize $man"

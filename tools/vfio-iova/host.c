@@ -10,12 +10,14 @@
  *      on 7.x (the generic page table) the host translation size the unit
  *      advertises (EFR HATS, as the driver sees it early), capped by the
  *      ACPI IVRS table's VASize.
- * Otherwise the aperture is unknown and said so (the valid ranges then only
- * exclude the reserved regions).
+ * Otherwise (virtio-iommu, for one, publishes nothing of it in sysfs) the
+ * aperture is unknown and said so, with why: the valid ranges then only
+ * exclude the reserved regions, and check says that it cannot tell.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -37,19 +39,33 @@ static const char *debugfs_root(void)
 	return r && *r ? r : "/sys/kernel/debug/vfio-iommu-iova";
 }
 
+/* The first line of a file; -1 with errno set if there is none. */
 static int read_line(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "r");
-	int ok;
+	int ok, e;
 
 	if (!f)
 		return -1;
 	ok = !!fgets(buf, (int)len, f);
+	e = ferror(f) ? errno : ENODATA;
 	fclose(f);
-	if (!ok)
+	if (!ok) {
+		errno = e;
 		return -1;
+	}
 	buf[strcspn(buf, "\n")] = 0;
 	return 0;
+}
+
+/* Why the aperture of @g is unknown. */
+static void __attribute__((format(printf, 2, 3))) why(struct group_info *g, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(g->ap_why, sizeof(g->ap_why), fmt, ap);
+	va_end(ap);
 }
 
 /* Aperture from our debugfs: "group N aperture 0xS-0xL ..." lines. */
@@ -102,22 +118,27 @@ static bool aperture_from_intel_cap(struct group_info *g, const char *dev)
 
 	snprintf(path, sizeof(path), "%s/kernel/iommu_groups/%d/devices/%s/iommu/intel-iommu/cap",
 		 sysfs_root(), g->id, dev);
-	if (read_line(path, buf, sizeof(buf)))
+	if (read_line(path, buf, sizeof(buf))) {
+		if (errno != ENOENT)
+			why(g, "intel-iommu cap: %s", strerror(errno));
 		return false;
+	}
 	errno = 0;
 	cap = strtoull(buf, &end, 16);
-	if (errno || end == buf || *end)
+	if (errno || end == buf || *end) {
+		why(g, "intel-iommu cap '%.32s' not understood", buf);
 		return false;
+	}
 	mgaw = (int)((cap >> 16) & 0x3f) + 1;
 	sagaw = (int)((cap >> 8) & 0x1f);
 	for (agaw = 3; agaw >= 0 && !(sagaw & (1 << agaw)); agaw--)
 		;
-	if (agaw < 0)
-		return false;
 	width = 30 + 9 * agaw;
 	gaw = width < mgaw ? width : mgaw;
-	if (gaw < 12 || gaw > 64)
+	if (agaw < 0 || gaw < 12 || gaw > 64) {
+		why(g, "intel-iommu cap %llx: no usable width", cap);
 		return false;
+	}
 	g->ap_start = 0;
 	g->ap_last = gaw == 64 ? ~0ULL : (1ULL << gaw) - 1;
 	snprintf(g->ap_source, sizeof(g->ap_source), "intel-iommu cap (%d bits)", gaw);
@@ -175,12 +196,16 @@ static bool aperture_from_amd(struct group_info *g, const char *dev)
 	/* 7.x: as many levels as EFR HATS allows (4 + HATS), 9 bits each. */
 	snprintf(path, sizeof(path), "%s/kernel/iommu_groups/%d/devices/%s/iommu/%s",
 		 sysfs_root(), g->id, dev, "amd-iommu/features");
-	if (read_line(path, buf, sizeof(buf)))
+	if (read_line(path, buf, sizeof(buf))) {
+		why(g, "amd-iommu features: %s", strerror(errno));
 		return false;
+	}
 	errno = 0;
 	efr = strtoull(buf, &end, 16);
-	if (errno || end == buf || (*end && *end != ':'))
+	if (errno || end == buf || (*end && *end != ':')) {
+		why(g, "amd-iommu features '%.40s' not understood", buf);
 		return false;
+	}
 	/*
 	 * The driver sizes it early, from the EFR the IVRS table carries
 	 * (IVinfo EFRSup); without that, before it reads the unit's registers,
@@ -188,8 +213,10 @@ static bool aperture_from_amd(struct group_info *g, const char *dev)
 	 */
 	ivinfo = amd_ivinfo(1);
 	hats = ivinfo & 1 ? (int)((efr >> 10) & 3) : 0;
-	if (hats == 3)
+	if (hats == 3) {
+		why(g, "amd-iommu EFR HATS is 3 (reserved)");
 		return false;
+	}
 	bits = hats * 9 + 48;
 	max = (int)((ivinfo >> 15) & 0x7f) ?: 64;
 	if (bits > max)
@@ -271,8 +298,12 @@ int group_read(int id, struct group_info *g, char *err, size_t errlen)
 	g->has_aperture = aperture_from_debugfs(g) ||
 			  (first[0] && (aperture_from_intel_cap(g, first) ||
 					aperture_from_amd(g, first)));
-	if (!g->has_aperture)
+	if (!g->has_aperture) {
 		snprintf(g->ap_source, sizeof(g->ap_source), "unknown");
+		if (!g->ap_why[0])
+			why(g, "%s", first[0] ? "its IOMMU does not publish it in sysfs" :
+			    "the group has no devices");
+	}
 	return 0;
 }
 

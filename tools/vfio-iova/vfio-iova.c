@@ -4,11 +4,13 @@
  *
  *   vfio-iova ranges GROUP|DEVICE...            valid ranges, from the kernel
  *   vfio-iova host                              every IOMMU group, from sysfs
- *   vfio-iova check --memmap SPEC [GROUP|DEVICE...] [--ranges FILE]
+ *   vfio-iova check --memmap SPEC... [GROUP|DEVICE...] [--ranges FILE]
  *   vfio-iova merge FILE...                     cluster-wide intersection
  *
  * Human-readable output by default, --json for machines.  Exit status: 0
- * success (check: the map fits), 1 the map does not fit, 2 usage or error.
+ * success (check: the map fits), 1 the map does not fit, 2 usage or error,
+ * 3 (check) no collision, but the IOMMU aperture is unknown (only reserved
+ * regions were checked) and --assume-full-aperture was not given.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +27,7 @@
 #define VERSION "0.1.0"
 #define EXIT_NOFIT 1
 #define EXIT_ERR 2
+#define EXIT_UNKNOWN 3
 
 long shim_live_allocs;	/* tools/shim/linux/slab.h bookkeeping */
 long shim_fail_in;
@@ -32,15 +35,32 @@ long shim_fail_in;
 static bool json;
 static char err[512];
 
+/* A message on stderr, its control characters escaped ("\r"). */
+static void __attribute__((format(printf, 1, 0))) vwarn(const char *fmt, va_list ap)
+{
+	char msg[1024], shown[2048];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	escape(shown, sizeof(shown), msg, strlen(msg), sizeof(msg), false);
+	fprintf(stderr, "vfio-iova: %s\n", shown);
+}
+
+static void __attribute__((format(printf, 1, 2))) warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+}
+
 static void __attribute__((format(printf, 1, 2))) die(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("vfio-iova: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarn(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(EXIT_ERR);
 }
 
@@ -79,8 +99,12 @@ static void print_ranges_json(const struct iova_ranges *r)
 	printf("]");
 }
 
-/* Open a type1 container holding the groups; read VFIO_IOMMU_GET_INFO. */
-static int kernel_ranges(char **args, int nr, struct iova_ranges *out, int *groups)
+/*
+ * Open a type1 container holding the groups; read VFIO_IOMMU_GET_INFO.
+ * Whether the kernel said where the aperture ends (its IOVA range
+ * capability): without it the whole space is reported.
+ */
+static bool kernel_ranges(char **args, int nr, struct iova_ranges *out, int *groups)
 {
 	struct vfio_iommu_type1_info *info;
 	struct vfio_info_cap_header *h;
@@ -135,9 +159,10 @@ static int kernel_ranges(char **args, int nr, struct iova_ranges *out, int *grou
 	}
 	if (!(info->flags & VFIO_IOMMU_INFO_CAPS) || !info->cap_offset) {
 		/* No IOVA range capability: the whole space. */
-		iova_ranges_set(out, 0, ~0ULL);
+		if (iova_ranges_set(out, 0, ~0ULL))
+			die("out of memory");
 		free(info);
-		return 0;
+		return false;
 	}
 	for (off = info->cap_offset; off; off = h->next) {
 		if (off < sizeof(*info) || off + sizeof(*h) > argsz)
@@ -145,40 +170,52 @@ static int kernel_ranges(char **args, int nr, struct iova_ranges *out, int *grou
 		h = (void *)((char *)info + off);
 		if (h->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
 			struct vfio_iommu_type1_info_cap_iova_range *c = (void *)h;
+			struct range_list l = { NULL, 0, 0 };
 			u32 k;
 
 			if (off + sizeof(*c) + (u64)c->nr_iovas * sizeof(c->iova_ranges[0]) > argsz)
 				die("VFIO_IOMMU_GET_INFO: IOVA range capability out of bounds");
-			for (k = 0; k < c->nr_iovas; k++)
-				if (ranges_add(out, c->iova_ranges[k].start, c->iova_ranges[k].end))
+			for (k = 0; k < c->nr_iovas; k++) {
+				const struct vfio_iova_range *x = &c->iova_ranges[k];
+
+				if (x->start > x->end)
+					die("VFIO_IOMMU_GET_INFO: IOVA range %u: %s", k,
+					    "start above end");
+				if (range_list_add(&l, x->start, x->end))
 					die("out of memory");
+			}
+			if (iova_ranges_union(out, l.v, l.nr))
+				die("out of memory");
+			range_list_free(&l);
 			free(info);
-			return 0;
+			return true;
 		}
 		if (h->next && h->next <= off)
 			die("VFIO_IOMMU_GET_INFO: capability chain loops");
 	}
-	iova_ranges_set(out, 0, ~0ULL);
+	if (iova_ranges_set(out, 0, ~0ULL))
+		die("out of memory");
 	free(info);
-	return 0;
+	return false;
 }
 
 static int cmd_ranges(int argc, char **argv)
 {
 	struct iova_ranges r = IOVA_RANGES_INIT;
 	int *groups, i;
+	bool known;
 
 	if (argc < 1)
 		die("ranges: name at least one IOMMU group or PCI device");
 	groups = calloc(argc, sizeof(*groups));
 	if (!groups)
 		die("out of memory");
-	kernel_ranges(argv, argc, &r, groups);
+	known = kernel_ranges(argv, argc, &r, groups);
 	if (json) {
 		printf("{\"groups\": [");
 		for (i = 0; i < argc; i++)
 			printf("%s%d", i ? ", " : "", groups[i]);
-		printf("], \"valid\": ");
+		printf("], \"aperture_known\": %s, \"valid\": ", known ? "true" : "false");
 		print_ranges_json(&r);
 		printf("}\n");
 	} else {
@@ -187,22 +224,60 @@ static int cmd_ranges(int argc, char **argv)
 			printf(" %d", groups[i]);
 		printf(" (VFIO_IOMMU_GET_INFO):\n");
 		print_ranges_table(&r, "  ");
+		if (!known)
+			printf("The kernel gives no IOVA ranges (no IOVA range capability): %s\n",
+			       "the aperture is unknown");
 	}
 	iova_ranges_free(&r);
 	free(groups);
 	return 0;
 }
 
+typedef bool (*group_pick)(const struct group_info *g, const void *arg);
+
+/* "group 3" or "groups 0, 1, 2" (JSON: [0, 1, 2]): the groups @pick selects. */
+static void print_groups(const struct group_info *g, int nr, group_pick pick, const void *arg)
+{
+	int i, count = 0, k = 0;
+
+	for (i = 0; i < nr; i++)
+		count += pick(&g[i], arg);
+	if (json)
+		printf("[");
+	else
+		printf("group%s ", count == 1 ? "" : "s");
+	for (i = 0; i < nr; i++)
+		if (pick(&g[i], arg))
+			printf("%s%d", k++ ? ", " : "", g[i].id);
+	if (json)
+		printf("]");
+}
+
+static bool aperture_unknown(const struct group_info *g, const void *arg)
+{
+	(void)arg;
+	return !g->has_aperture;
+}
+
+static int count_unknown(const struct group_info *g, int nr)
+{
+	int i, n = 0;
+
+	for (i = 0; i < nr; i++)
+		n += !g[i].has_aperture;
+	return n;
+}
+
 static void print_host(const struct group_info *g, int nr, const struct iova_ranges *valid)
 {
 	char host[256] = "", size[32];
-	int i, j;
+	int i, j, unknown = count_unknown(g, nr);
 
 	gethostname(host, sizeof(host) - 1);
 	if (json) {
 		printf("{\"version\": 1, \"host\": ");
 		json_string(stdout, host);
-		printf(", \"groups\": [");
+		printf(", \"aperture_known\": %s, \"groups\": [", unknown ? "false" : "true");
 		for (i = 0; i < nr; i++) {
 			printf("%s\n  {\"group\": %d, \"devices\": ", i ? "," : "", g[i].id);
 			json_string(stdout, g[i].devices);
@@ -214,8 +289,10 @@ static void print_host(const struct group_info *g, int nr, const struct iova_ran
 			json_string(stdout, g[i].ap_source);
 			printf(", \"reserved\": [");
 			for (j = 0; j < g[i].nr_resv; j++) {
-				jrange(j ? ", " : "", g[i].resv[j].start, g[i].resv[j].last, "");
-				printf(", \"type\": \"%s\"}", g[i].resv[j].type);
+				jrange(j ? ", " : "", g[i].resv[j].start, g[i].resv[j].last,
+				       ", \"type\": ");
+				json_string(stdout, g[i].resv[j].type);
+				printf("}");
 			}
 			printf("]}");
 		}
@@ -231,8 +308,7 @@ static void print_host(const struct group_info *g, int nr, const struct iova_ran
 			printf("  aperture  0x%016llx  0x%016llx  %-10s (%s)\n", g[i].ap_start,
 			       g[i].ap_last, size, g[i].ap_source);
 		} else {
-			printf("  aperture  unknown (%s)\n",
-			       "not attached to a vfio-iommu-iova container");
+			printf("  aperture  unknown: %s\n", g[i].ap_why);
 		}
 		for (j = 0; j < g[i].nr_resv; j++) {
 			format_size(g[i].resv[j].start, g[i].resv[j].last, size, sizeof(size));
@@ -244,6 +320,12 @@ static void print_host(const struct group_info *g, int nr, const struct iova_ran
 	printf("\nValid IOVA ranges for a device of any of these %d groups (host %s):\n", nr,
 	       host[0] ? host : "?");
 	print_ranges_table(valid, "  ");
+	if (unknown) {
+		printf("The IOMMU aperture of ");
+		print_groups(g, nr, aperture_unknown, NULL);
+		printf(" is unknown: for %s, only the reserved regions are excluded %s\n",
+		       unknown == 1 ? "it" : "them", "(`vfio-iova ranges GROUP` asks the kernel).");
+	}
 }
 
 static int cmd_host(int argc, char **argv)
@@ -291,7 +373,7 @@ static char *slurp(const char *path)
 		die("%s: %s", path, strerror(errno));
 	buf[n] = 0;
 	if (strlen(buf) != n)
-		die("%s: a NUL byte: not a JSON text", path);
+		die("%s: a NUL byte: not a text file", path);
 	if (f != stdin)
 		fclose(f);
 	return buf;
@@ -308,12 +390,17 @@ static int parse_hex_string(const struct jv *v, u64 *out)
 	return 0;
 }
 
-/* The "valid" ranges of a host/merge/ranges JSON file. */
-static void read_valid(const char *path, struct iova_ranges *out, char *host, size_t hlen)
+/*
+ * The "valid" ranges of a host/merge/ranges JSON file, and whether the
+ * IOMMU aperture behind them is known.
+ */
+static bool read_valid(const char *path, struct iova_ranges *out, char *host, size_t hlen)
 {
+	struct range_list list = { NULL, 0, 0 };
 	char *text = slurp(path);
 	struct jv *doc = json_parse(text, err, sizeof(err));
-	const struct jv *valid, *h;
+	const struct jv *valid, *h, *k;
+	bool known = true;
 	size_t i;
 
 	if (!doc)
@@ -328,37 +415,62 @@ static void read_valid(const char *path, struct iova_ranges *out, char *host, si
 		    parse_hex_string(json_get(valid->kids[i], "last"), &l) || s > l)
 			die("%s: \"valid\" entry %zu: %s", path, i,
 			    "not {\"start\": \"0x..\", \"last\": \"0x..\"} with start <= last");
-		if (ranges_add(out, s, l))
+		if (range_list_add(&list, s, l))
 			die("out of memory");
+	}
+	if (iova_ranges_union(out, list.v, list.nr))
+		die("out of memory");
+	range_list_free(&list);
+	k = json_get(doc, "aperture_known");
+	if (k && k->type != J_BOOL)
+		die("%s: \"aperture_known\" is neither true nor false", path);
+	if (k) {
+		known = k->boolean;
+	} else {
+		/* Written without the field: a group of unknown aperture tells. */
+		h = json_get(doc, "groups");
+		for (i = 0; h && h->type == J_ARR && i < h->nr; i++) {
+			const struct jv *src = json_get(h->kids[i], "aperture_source");
+
+			if (src && src->type == J_STR && !strcmp(src->str, "unknown"))
+				known = false;
+		}
 	}
 	h = json_get(doc, "host");
 	snprintf(host, hlen, "%s", h && h->type == J_STR ? h->str : path);
 	json_free(doc);
 	free(text);
+	return known;
 }
 
-/* @r = @r ∩ @s */
+/*
+ * @r = @r ∩ @s: one pass over both.  Their ranges are sorted, disjoint and
+ * non-adjacent; so are the pieces, in order.
+ */
 static int ranges_intersect_set(struct iova_ranges *r, const struct iova_ranges *s)
 {
 	struct iova_ranges acc = IOVA_RANGES_INIT;
-	u32 i;
+	struct range_list l = { NULL, 0, 0 };
+	u32 i = 0, j = 0;
 	int ret = 0;
 
-	for (i = 0; !ret && i < s->nr; i++) {
-		struct iova_ranges part = IOVA_RANGES_INIT;
-		u32 k;
+	while (!ret && i < r->nr && j < s->nr) {
+		const struct iova_range *a = &r->v[i], *b = &s->v[j];
+		u64 lo = a->start > b->start ? a->start : b->start;
+		u64 hi = a->last < b->last ? a->last : b->last;
 
-		ret = iova_ranges_copy(&part, r);
-		if (!ret)
-			ret = iova_ranges_intersect(&part, s->v[i].start, s->v[i].last);
-		for (k = 0; !ret && k < part.nr; k++)
-			ret = ranges_add(&acc, part.v[k].start, part.v[k].last);
-		iova_ranges_free(&part);
+		if (lo <= hi)
+			ret = range_list_add(&l, lo, hi);
+		if (a->last < b->last)
+			i++;
+		else
+			j++;
 	}
-	if (ret) {
-		iova_ranges_free(&acc);
+	if (!ret)
+		ret = iova_ranges_union(&acc, l.v, l.nr);
+	range_list_free(&l);
+	if (ret)
 		return ret;
-	}
 	iova_ranges_move(r, &acc);
 	return 0;
 }
@@ -367,6 +479,7 @@ static int cmd_merge(int argc, char **argv)
 {
 	struct iova_ranges all = IOVA_RANGES_INIT;
 	char (*hosts)[256];
+	bool *known, all_known = true;
 	u32 *counts;
 	int i;
 
@@ -374,69 +487,148 @@ static int cmd_merge(int argc, char **argv)
 		die("merge: name at least one JSON file (vfio-iova host --json)");
 	hosts = calloc(argc, sizeof(*hosts));
 	counts = calloc(argc, sizeof(*counts));
-	if (!hosts || !counts)
+	known = calloc(argc, sizeof(*known));
+	if (!hosts || !counts || !known)
 		die("out of memory");
-	iova_ranges_set(&all, 0, ~0ULL);
+	if (iova_ranges_set(&all, 0, ~0ULL))
+		die("out of memory");
 	/* Read everything first: an error prints nothing but the error. */
 	for (i = 0; i < argc; i++) {
 		struct iova_ranges one = IOVA_RANGES_INIT;
 
-		read_valid(argv[i], &one, hosts[i], sizeof(hosts[i]));
+		known[i] = read_valid(argv[i], &one, hosts[i], sizeof(hosts[i]));
+		all_known = all_known && known[i];
 		if (ranges_intersect_set(&all, &one))
 			die("out of memory");
 		counts[i] = one.nr;
 		iova_ranges_free(&one);
 	}
 	if (json) {
-		printf("{\"version\": 1, \"merged\": %d, \"valid\": ", argc);
+		printf("{\"version\": 1, \"merged\": %d, \"aperture_known\": %s, \"valid\": ", argc,
+		       all_known ? "true" : "false");
 		print_ranges_json(&all);
 		printf("}\n");
 	} else {
 		printf("Merged from:\n");
 		for (i = 0; i < argc; i++)
-			printf("  %s (%s): %u ranges\n", argv[i], hosts[i], counts[i]);
+			printf("  %s (%s): %u ranges%s\n", argv[i], hosts[i], counts[i],
+			       known[i] ? "" : ", IOMMU aperture unknown");
 		printf("\nValid IOVA ranges everywhere: %s\n",
 		       "a VM memory map inside them accepts any of these devices on any of these hosts");
 		print_ranges_table(&all, "  ");
+		if (!all_known)
+			printf("The IOMMU aperture is unknown on some of them: %s\n",
+			       "there, only the reserved regions are excluded.");
 	}
 	iova_ranges_free(&all);
 	free(hosts);
 	free(counts);
+	free(known);
 	return 0;
 }
 
-/* Name what excludes [s, l]: reserved regions it overlaps, else the aperture. */
-static void explain_gap(u64 s, u64 l, const struct group_info *g, int nr, bool have_groups)
+/* What makes a hole: a reserved region, or an aperture, of some groups. */
+struct cause {
+	bool aperture;
+	u64 start, last;
+	const char *what;	/* the region's type, or how the aperture is known */
+};
+
+static bool same_cause(const struct cause *a, const struct cause *b)
+{
+	return a->aperture == b->aperture && a->start == b->start && a->last == b->last &&
+	       !strcmp(a->what, b->what);
+}
+
+static bool has_cause(const struct group_info *g, const void *arg)
+{
+	const struct cause *c = arg;
+	int j;
+
+	if (c->aperture)
+		return g->has_aperture && g->ap_start == c->start && g->ap_last == c->last &&
+		       !strcmp(g->ap_source, c->what);
+	for (j = 0; j < g->nr_resv; j++)
+		if (g->resv[j].start == c->start && g->resv[j].last == c->last &&
+		    !strcmp(g->resv[j].type, c->what))
+			return true;
+	return false;
+}
+
+/* One cause, with every group that has it. */
+static void print_cause(const struct cause *c, const struct group_info *g, int nr, bool more)
+{
+	int i, count = 0, one = 0;
+
+	if (json) {
+		jrange(more ? ", " : "", c->start, c->last, c->aperture ?
+		       ", \"cause\": \"aperture\", \"source\": " :
+		       ", \"cause\": \"reserved\", \"type\": ");
+		json_string(stdout, c->what);
+		printf(", \"groups\": ");
+		print_groups(g, nr, has_cause, c);
+		printf("}");
+		return;
+	}
+	for (i = 0; i < nr; i++) {
+		if (has_cause(&g[i], c)) {
+			count++;
+			one = i;
+		}
+	}
+	if (c->aperture)
+		printf("      outside the IOMMU aperture [0x%llx-0x%llx] of ", c->start, c->last);
+	else
+		printf("      [0x%llx-0x%llx] reserved region of ", c->start, c->last);
+	print_groups(g, nr, has_cause, c);
+	if (c->aperture)
+		printf(" (%s)\n", c->what);
+	else if (count == 1)
+		printf(" (type %s): %s\n", c->what, g[one].devices);
+	else
+		printf(" (type %s)\n", c->what);
+}
+
+/*
+ * Does entry @j of @g, a reserved region (or at nr_resv the aperture),
+ * exclude part of [s, l]?  What it is in *@c.
+ */
+static bool gap_cause(const struct group_info *g, int j, u64 s, u64 l, struct cause *c)
+{
+	if (j == g->nr_resv) {
+		*c = (struct cause){ true, g->ap_start, g->ap_last, g->ap_source };
+		return g->has_aperture && (s < g->ap_start || l > g->ap_last);
+	}
+	*c = (struct cause){ false, g->resv[j].start, g->resv[j].last, g->resv[j].type };
+	return !not_excluded(c->what) && iova_overlaps(s, l, c->start, c->last);
+}
+
+/*
+ * Name what excludes [s, l]: the reserved regions it overlaps and the
+ * apertures it leaves, each once, with the groups it comes from.
+ */
+static void explain_gap(u64 s, u64 l, const struct group_info *g, int nr)
 {
 	bool named = false;
-	int i, j;
+	int i, j, k;
 
-	for (i = 0; have_groups && i < nr; i++) {
-		for (j = 0; j < g[i].nr_resv; j++) {
-			const struct resv *r = &g[i].resv[j];
+	for (i = 0; i < nr; i++) {
+		for (j = 0; j <= g[i].nr_resv; j++) {
+			struct cause c, d;
 
-			if (not_excluded(r->type) || !iova_overlaps(s, l, r->start, r->last))
+			if (!gap_cause(&g[i], j, s, l, &c))
 				continue;
-			if (json) {
-				jrange(named ? ", " : "", r->start, r->last,
-				       ", \"cause\": \"reserved\"");
-				printf(", \"type\": \"%s\", \"group\": %d}", r->type, g[i].id);
-			} else {
-				printf("      [0x%llx-0x%llx] %s %s %d (%s)\n", r->start, r->last,
-				       r->type, "reserved region of group", g[i].id, g[i].devices);
-			}
-			named = true;
-		}
-		if (g[i].has_aperture && (s < g[i].ap_start || l > g[i].ap_last)) {
-			if (json) {
-				jrange(named ? ", " : "", g[i].ap_start, g[i].ap_last,
-				       ", \"cause\": \"aperture\"");
-				printf(", \"group\": %d}", g[i].id);
-			} else {
-				printf("      %s [0x%llx-0x%llx] of group %d (%s)\n",
-				       "outside the IOMMU aperture", g[i].ap_start, g[i].ap_last,
-				       g[i].id, g[i].ap_source);
-			}
+			/* Named already, for an earlier group or region? */
+			for (k = 0; k < i && !has_cause(&g[k], &c); k++)
+				;
+			if (k < i)
+				continue;
+			for (k = 0; k < j; k++)
+				if (gap_cause(&g[i], k, s, l, &d) && same_cause(&c, &d))
+					break;
+			if (k < j)
+				continue;
+			print_cause(&c, g, nr, named);
 			named = true;
 		}
 	}
@@ -445,41 +637,55 @@ static void explain_gap(u64 s, u64 l, const struct group_info *g, int nr, bool h
 			jrange("", s, l, ", \"cause\": \"not valid\"}");
 		else
 			printf("      [0x%llx-0x%llx] is not in the valid ranges%s\n", s, l,
-			       have_groups ? " (the IOMMU aperture reported by the kernel)" : "");
+			       nr ? " (the IOMMU aperture reported by the kernel)" : "");
 	}
 }
 
-static int cmd_check(int argc, char **argv, const char *spec, const char *ranges_file)
+static const char **specs, *ranges_file;
+static int nr_specs;
+static bool assume_full;
+
+/* The map of every --memmap, as one union. */
+static void read_memmaps(struct iova_ranges *map)
+{
+	int i;
+
+	if (!nr_specs)
+		die("check: --memmap SPEC is required (for example --memmap 0-2G,4G-68G)");
+	for (i = 0; i < nr_specs; i++) {
+		if (specs[i][0] == '@') {
+			char *text = slurp(specs[i] + 1);
+
+			if (memmap_parse_lines(text, map, err, sizeof(err)))
+				die("--memmap %s: %s", specs[i], err);
+			free(text);
+		} else if (memmap_parse(specs[i], map, err, sizeof(err))) {
+			die("--memmap: %s", err);
+		}
+	}
+}
+
+static int cmd_check(int argc, char **argv)
 {
 	struct iova_ranges map = IOVA_RANGES_INIT, valid = IOVA_RANGES_INIT;
 	struct group_info *g = NULL;
-	int nr = 0, i, collisions = 0;
+	int nr = 0, i, collisions = 0, status;
 	char host[256], size[32];
+	bool known, unknown;
 	u32 k;
 
-	if (!spec)
-		die("check: --memmap SPEC is required (for example --memmap 0-2G,4G-68G)");
-	if (spec[0] == '@') {
-		char *text = slurp(spec + 1);
-
-		text[strcspn(text, "\n")] = 0;
-		if (memmap_parse(text, &map, err, sizeof(err)))
-			die("--memmap %s: %s", spec, err);
-		free(text);
-	} else if (memmap_parse(spec, &map, err, sizeof(err))) {
-		die("--memmap: %s", err);
-	}
+	read_memmaps(&map);
 	if (ranges_file && argc)
 		die("check: give groups or --ranges FILE, not both");
 	if (ranges_file) {
-		read_valid(ranges_file, &valid, host, sizeof(host));
+		known = read_valid(ranges_file, &valid, host, sizeof(host));
 	} else if (argc) {
 		int *groups = calloc(argc, sizeof(*groups));
 
 		g = calloc(argc, sizeof(*g));
 		if (!groups || !g)
 			die("out of memory");
-		kernel_ranges(argv, argc, &valid, groups);
+		known = kernel_ranges(argv, argc, &valid, groups);
 		for (i = 0; i < argc; i++)
 			if (group_read(groups[i], &g[i], err, sizeof(err)))
 				die("%s", err);
@@ -491,20 +697,24 @@ static int cmd_check(int argc, char **argv, const char *spec, const char *ranges
 			die("%s", err);
 		if (groups_valid(g, nr, &valid))
 			die("out of memory");
+		known = !count_unknown(g, nr);
 	}
+	/* No collision then means: none with what is known. */
+	unknown = !known && !assume_full;
 
-	if (json)
-		printf("{\"fits\": ");
-	else
+	for (k = 0; k < map.nr; k++)
+		collisions += !iova_ranges_contains(&valid, map.v[k].start, map.v[k].last);
+	status = collisions ? EXIT_NOFIT : unknown ? EXIT_UNKNOWN : 0;
+	if (json) {
+		printf("{\"fits\": %s, \"aperture_known\": %s, \"aperture_unknown_groups\": ",
+		       collisions ? "false" : unknown ? "null" : "true", known ? "true" : "false");
+		print_groups(g, ranges_file || argc ? 0 : nr, aperture_unknown, NULL);
+		printf(", \"collisions\": [");
+		collisions = 0;
+	} else {
 		printf("VM memory map against the valid IOVA ranges of %s:\n",
 		       ranges_file ? ranges_file : argc ? "the named groups (from the kernel)" :
 		       "every IOMMU group of this host (from sysfs)");
-	if (json) {
-		/* Count first, so that "fits" leads the object. */
-		for (k = 0; k < map.nr; k++)
-			collisions += !iova_ranges_contains(&valid, map.v[k].start, map.v[k].last);
-		printf("%s, \"collisions\": [", collisions ? "false" : "true");
-		collisions = 0;
 	}
 	for (k = 0; k < map.nr; k++) {
 		u64 s = map.v[k].start, l = map.v[k].last, gap, end;
@@ -525,7 +735,7 @@ static int cmd_check(int argc, char **argv, const char *spec, const char *ranges
 			} else {
 				printf("    hole 0x%llx-0x%llx:\n", gap, end);
 			}
-			explain_gap(gap, end, g, nr, nr > 0);
+			explain_gap(gap, end, g, nr);
 			if (json)
 				printf("]}");
 			collisions++;
@@ -534,14 +744,40 @@ static int cmd_check(int argc, char **argv, const char *spec, const char *ranges
 			s = end + 1;
 		}
 	}
-	if (json)
+	if (json) {
 		printf("]}\n");
-	else
-		puts(collisions ? "The memory map does NOT fit." : "The memory map fits.");
+	} else {
+		if (!known) {
+			printf("The IOMMU aperture ");
+			if (ranges_file) {
+				printf("of a host in %s is unknown", ranges_file);
+			} else if (argc) {
+				printf("is unknown (the kernel gives no IOVA range capability)");
+			} else {
+				printf("of ");
+				print_groups(g, nr, aperture_unknown, NULL);
+				for (i = 0; g[i].has_aperture; i++)
+					;
+				printf(" is unknown (%s)", g[i].ap_why);
+			}
+			printf(": only the reserved regions were checked%s.\n",
+			       assume_full ? ", the full 64-bit space assumed" : "");
+		}
+		if (collisions)
+			puts("The memory map does NOT fit.");
+		else if (!unknown)
+			puts("The memory map fits.");
+		else
+			printf("%s: %s the full 64-bit space with --assume-full-aperture.\n",
+			       "The memory map fits the reserved regions, but the aperture is unknown",
+			       ranges_file ? "check each host by group, or accept" :
+			       argc ? "accept" :
+			       "name the groups or devices (bound to vfio-pci) to ask the kernel, or accept");
+	}
 	iova_ranges_free(&map);
 	iova_ranges_free(&valid);
 	free(g);
-	return collisions ? EXIT_NOFIT : 0;
+	return status;
 }
 
 static void print_usage(FILE *f)
@@ -552,16 +788,20 @@ static void print_usage(FILE *f)
 		"                            (VFIO_IOMMU_GET_INFO; any type1 backend)\n"
 		"  host                      every IOMMU group of this host, from sysfs and\n"
 		"                            vfio-iommu-iova's debugfs, and their intersection\n"
-		"  check --memmap SPEC [--ranges FILE] [GROUP|DEVICE...]\n"
-		"                            does a VM memory map fit? exit 0 yes, 1 no\n"
-		"                            SPEC: START-END[,...] (END exclusive) or START+SIZE,\n"
-		"                            sizes 4096, 0x1000, 4K, 2G, 1TiB; @FILE reads it\n"
+		"  check --memmap SPEC... [--ranges FILE] [--assume-full-aperture]\n"
+		"    [GROUP|DEVICE...]       does a VM memory map fit? exit 0 yes, 1 no, 3 the\n"
+		"                            IOMMU aperture is unknown (only reserved regions\n"
+		"                            were checked; --assume-full-aperture accepts that)\n"
 		"  merge FILE...             intersect `host --json` outputs of many machines\n"
 		"  --json                    machine-readable output\n"
+		"  --help, --version\n"
+		"SPEC: START-END (END exclusive, up to 2^64: 0-16E is everything) or\n"
+		"START+SIZE, comma separated; --memmap again adds more; @FILE reads every\n"
+		"line of FILE.  Numbers: decimal with an optional binary unit (4096, 4K,\n"
+		"2G, 1TiB: K M G T P E, or KiB ... EiB; not KB), or 0x hex without a unit\n"
+		"(0x1000; E is a hex digit: 0x1E is 30).  No fractions: 1536M, not 1.5G.\n"
 		"Exit status 2 on errors.  See vfio-iova(1).\n");
 }
-
-static const char *spec, *ranges_file;
 
 /* getopt over @optstring; -1 to go on, else the exit status. */
 static int parse_options(int argc, char **argv, const char *optstring)
@@ -570,10 +810,12 @@ static int parse_options(int argc, char **argv, const char *optstring)
 		{ "json", no_argument, NULL, 'j' },
 		{ "memmap", required_argument, NULL, 'm' },
 		{ "ranges", required_argument, NULL, 'r' },
+		{ "assume-full-aperture", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ }
 	};
+	const char **more;
 	int c;
 
 	while ((c = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
@@ -582,10 +824,18 @@ static int parse_options(int argc, char **argv, const char *optstring)
 			json = true;
 			break;
 		case 'm':
-			spec = optarg;
+			/* Every --memmap counts: the map is their union. */
+			more = realloc(specs, (nr_specs + 1) * sizeof(*specs));
+			if (!more)
+				die("out of memory");
+			specs = more;
+			specs[nr_specs++] = optarg;
 			break;
 		case 'r':
 			ranges_file = optarg;
+			break;
+		case 'A':
+			assume_full = true;
 			break;
 		case 'h':
 			print_usage(stdout);
@@ -620,17 +870,17 @@ int main(int argc, char **argv)
 		return ret;
 	argc -= optind;
 	argv += optind;
-	if ((spec || ranges_file) && strcmp(cmd, "check"))
-		die("%s: --memmap and --ranges belong to check", cmd);
+	if ((nr_specs || ranges_file || assume_full) && strcmp(cmd, "check"))
+		die("%s: --memmap, --ranges and --assume-full-aperture belong to check", cmd);
 	if (!strcmp(cmd, "ranges"))
 		return cmd_ranges(argc, argv);
 	if (!strcmp(cmd, "host"))
 		return cmd_host(argc, argv);
 	if (!strcmp(cmd, "check"))
-		return cmd_check(argc, argv, spec, ranges_file);
+		return cmd_check(argc, argv);
 	if (!strcmp(cmd, "merge"))
 		return cmd_merge(argc, argv);
-	fprintf(stderr, "vfio-iova: unknown command '%s'\n", cmd);
+	warn("unknown command '%s'", cmd);
 	print_usage(stderr);
 	return EXIT_ERR;
 }

@@ -12,17 +12,41 @@
 #include <linux/types.h>
 #include "iova_ranges.h"
 
-/* memmap.c: sizes ("4G", "0x1000", "512MiB") and memory map specs. */
+/*
+ * memmap.c: sizes and memory map specs.  A size is decimal digits with an
+ * optional binary unit (K M G T P E, alone or with "iB": powers of 1024), or
+ * 0x and hex digits without a unit (E is a hex digit: 0x1E is 30).
+ */
 int parse_size(const char *s, const char **end, u64 *out);
 /*
- * "START-END[,START-END...]" (END exclusive) or "START+SIZE": the union of
- * the ranges into @out (inclusive ranges).  0, or -1 with a message in @err.
+ * "START-END[,START-END...]" (END exclusive, at most 2^64) or "START+SIZE"
+ * items: their union added to @out (inclusive ranges).  0, or -1 with a
+ * message in @err and @out unchanged.
  */
 int memmap_parse(const char *spec, struct iova_ranges *out, char *err, size_t errlen);
+/*
+ * The text of a memory map file: every non-empty line is a spec as above
+ * (blanks and a DOS line end around it are ignored).  As memmap_parse(); a
+ * message names the line.
+ */
+int memmap_parse_lines(const char *text, struct iova_ranges *out, char *err, size_t errlen);
+/* Ranges as they come (any order, overlapping), for iova_ranges_union(). */
+struct range_list {
+	struct iova_range *v;
+	u32 nr, cap;
+};
+
+/* 0 or -ENOMEM; start <= last is the caller's to check. */
+int range_list_add(struct range_list *l, u64 start, u64 last);
+void range_list_free(struct range_list *l);
 /* "16 EiB", "2 GiB", "3.98 GiB", "4 KiB", "512 B": the size of [start, last]. */
 void format_size(u64 start, u64 last, char *buf, size_t len);
-/* Add [start, last] to @r (union); 0 or -ENOMEM. */
-int ranges_add(struct iova_ranges *r, u64 start, u64 last);
+/*
+ * The first @n bytes of @s for a message, at most @max of them (then
+ * "..."): control bytes escaped ("\r", "\x01"); if @strict, also "\" and
+ * every byte outside ASCII (a pasted Unicode minus shows as "\xe2\x88\x92").
+ */
+void escape(char *buf, size_t len, const char *s, size_t n, size_t max, bool strict);
 
 /* json.c: just enough JSON to read what vfio-iova writes. */
 enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
@@ -54,17 +78,22 @@ struct group_info {
 	int nr_resv;
 	bool has_aperture;
 	u64 ap_start, ap_last;
-	char ap_source[48];	/* how the aperture is known */
+	char ap_source[48];	/* how the aperture is known, or "unknown" */
+	char ap_why[112];	/* why it is unknown */
 };
 
-/* Root of sysfs and of our debugfs; VFIO_IOVA_SYSFS and VFIO_IOVA_DEBUGFS override. */
+/*
+ * Root of sysfs and of our debugfs; VFIO_IOVA_SYSFS and VFIO_IOVA_DEBUGFS
+ * override (and VFIO_IOVA_KERNEL_RELEASE the kernel release, for AMD-Vi).
+ */
 const char *sysfs_root(void);
 int group_read(int id, struct group_info *g, char *err, size_t errlen);
 /* All groups, sorted by id; the count, or -1 with a message. */
 int groups_read_all(struct group_info **out, char *err, size_t errlen);
 /*
  * The valid IOVA ranges of a set of groups: the intersection of the known
- * apertures minus every reserved region but direct-relaxable ones.
+ * apertures minus every reserved region but direct-relaxable ones (a group
+ * whose aperture is unknown only contributes its reserved regions).
  */
 int groups_valid(const struct group_info *g, int nr, struct iova_ranges *valid);
 /* The IOMMU group of a PCI device (a BDF), or of a group number given as is. */
