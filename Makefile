@@ -4,7 +4,10 @@
 #                                  (default: the running one)
 # make matrix                      build for every supported kernel line,
 #                                  W=1 C=2, failing on any warning
-# make check                       the whole test suite (installs what it needs)
+# make check                       the test suite (installs what it needs): every
+#                                  kernel line and IOMMU layout at least once
+# make check-all                   the full matrix: every scenario of
+#                                  tests/scenarios.conf, both DKMS upgrade orders
 # make unit                        host unit tests only (ASan/UBSan)
 # make style                       checkpatch.pl --strict on our sources
 # make check-dkms                  the DKMS/.deb end-to-end test alone (root;
@@ -49,6 +52,9 @@ matrix:
 
 check:
 	tests/run.sh
+
+check-all:
+	VFIO_IOVA_ALL=1 tests/run.sh
 
 TOOL_SRC := $(wildcard tools/vfio-iova/*.c) src/iova_ranges.c
 TOOL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
@@ -102,4 +108,4 @@ clean:
 	-[ ! -d $(KDIR) ] || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf include/generated .build
 
-.PHONY: all module layout matrix tool bench fuzz check check-dkms check-debug deb dkms-install dkms-uninstall unit style clean
+.PHONY: all module layout matrix tool bench fuzz check check-all check-dkms check-debug deb dkms-install dkms-uninstall unit style clean

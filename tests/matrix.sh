@@ -9,6 +9,10 @@ set -u
 
 n=0
 failed=0
+# No module of an earlier run may stand in for one this run failed to build.
+for d in "$TOP"/.build/*/; do
+	[ ! -e "$d/Kbuild" ] || rm -rf "$d"
+done
 # Each line twice: the module as shipped, and the test build with the
 # fault-injection switch (src/inject.h) in .build/<abi>-inject/.
 for line in $(kernel_lines); do

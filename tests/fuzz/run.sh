@@ -26,7 +26,7 @@ build_for_guests "$OUT"
 
 declare -A base
 rows=()
-while read -r name line layout; do
+while read -r name line layout _; do
 	case "${VFIO_IOVA_SCENARIOS:-}" in "" | *"$name"*) ;; *) continue ;; esac
 	rows+=("$name $line $layout")
 	[ -n "${base[$line]:-}" ] && continue

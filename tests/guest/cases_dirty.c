@@ -37,21 +37,30 @@ long dirty_get(int c, uint64_t iova, uint64_t size, uint64_t pgsize,
 	return xioctl(c, VFIO_IOMMU_DIRTY_PAGES, &a);
 }
 
-static long unmap_dirty(int c, uint64_t iova, uint64_t size, uint64_t pgsize, uint64_t *bits,
-			uint64_t *unmapped)
+/* Unmap with GET_DIRTY_BITMAP, every field given; *@unmapped as returned. */
+static long unmap_dirty_args(int c, uint32_t argsz, uint64_t iova, uint64_t size,
+			     uint64_t pgsize, uint64_t bitmap_size, void *bits, uint64_t *unmapped)
 {
 	struct {
 		struct vfio_iommu_type1_dma_unmap u;
 		struct vfio_bitmap b;
 	} __attribute__((packed)) a = {
-		.u = { .argsz = sizeof(a), .flags = VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP,
+		.u = { .argsz = argsz, .flags = VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP,
 		       .iova = iova, .size = size },
-		.b = { .pgsize = pgsize, .size = 8, .data = (void *)bits },
+		.b = { .pgsize = pgsize, .size = bitmap_size, .data = bits },
 	};
 	long r = xioctl(c, VFIO_IOMMU_UNMAP_DMA, &a);
 
 	*unmapped = a.u.size;
 	return r;
+}
+
+#define UNMAP_DIRTY_SZ (sizeof(struct vfio_iommu_type1_dma_unmap) + sizeof(struct vfio_bitmap))
+
+static long unmap_dirty(int c, uint64_t iova, uint64_t size, uint64_t pgsize, uint64_t *bits,
+			uint64_t *unmapped)
+{
+	return unmap_dirty_args(c, UNMAP_DIRTY_SZ, iova, size, pgsize, 8, bits, unmapped);
 }
 
 #define START VFIO_IOMMU_DIRTY_PAGES_FLAG_START
@@ -71,6 +80,7 @@ void case_dirty_pages(struct ctx *t)
 {
 	uint64_t bits[4], b, unmapped;
 	struct vt_cont vc;
+	void *ro;
 	long r;
 
 	b = (uintptr_t)vt_buffer(16 * PAGE);
@@ -116,6 +126,34 @@ void case_dirty_pages(struct ctx *t)
 	/* A mapping made while tracking has a bitmap too. */
 	record(t, "map_c", "%ld", vt_map(vc.c, 0x300000, 2 * PAGE, b + 8 * PAGE, RW));
 	record_get(t, vc.c, "get_c", 0x300000, 2 * PAGE);
+
+	/* Unmap with a bitmap: every way to get it wrong keeps the mapping. */
+	ro = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	r = unmap_dirty_args(vc.c, UNMAP_DIRTY_SZ - 1, 0x300000, 2 * PAGE, PAGE, 8, bits,
+			     &unmapped);
+	record(t, "unmap_dirty_argsz_short", "%ld", r);
+	r = unmap_dirty_args(vc.c, UNMAP_DIRTY_SZ, 0x300000, 2 * PAGE, PAGE, 0, bits, &unmapped);
+	record(t, "unmap_dirty_bitmap_empty", "%ld", r);
+	r = unmap_dirty_args(vc.c, UNMAP_DIRTY_SZ, 0x300000, 0x41 * PAGE, PAGE, 8, bits,
+			     &unmapped);
+	record(t, "unmap_dirty_bitmap_small", "%ld", r);
+	if (ro != MAP_FAILED) {
+		unmapped = 0;
+		r = unmap_dirty_args(vc.c, UNMAP_DIRTY_SZ, 0x300000, 2 * PAGE, PAGE, 8, ro,
+				     &unmapped);
+		record(t, "unmap_dirty_bitmap_readonly", "%ld %#llx", r,
+		       (unsigned long long)unmapped);
+		munmap(ro, PAGE);
+	}
+	record_get(t, vc.c, "get_c_still_there", 0x300000, 2 * PAGE);
+
+	/* One unmap over two adjacent mappings: both in one bitmap. */
+	record(t, "map_d", "%ld", vt_map(vc.c, 0x302000, 3 * PAGE, b + 10 * PAGE, RW));
+	memset(bits, 0, sizeof(bits));
+	unmapped = 0;
+	r = unmap_dirty(vc.c, 0x300000, 5 * PAGE, PAGE, bits, &unmapped);
+	record(t, "unmap_dirty_two", "%ld %#llx %#llx", r, (unsigned long long)unmapped,
+	       (unsigned long long)bits[0]);
 
 	record(t, "stop", "%ld", dirty_flags(vc.c, FULL, STOP));
 	record(t, "stop_again", "%ld", dirty_flags(vc.c, FULL, STOP));

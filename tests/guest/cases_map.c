@@ -42,6 +42,7 @@ void case_get_info(struct ctx *t)
 	unsigned char buf[1024];
 	struct vt_cont vc;
 	uint32_t argsz;
+	char *map;
 	long r;
 
 	if (vt_open(t, &vc, VFIO_TYPE1v2_IOMMU))
@@ -101,6 +102,15 @@ void case_get_info(struct ctx *t)
 	((struct vfio_iommu_type1_info *)buf)->argsz = argsz - 1;
 	r = xioctl(vc.c, VFIO_IOMMU_GET_INFO, buf);
 	record_reply(t, "one_short", r, buf, argsz);
+
+	/* With mappings: DMA_AVAIL counts them. */
+	map = vt_buffer(2 * PAGE);
+	CHECK(t, map && !vt_map(vc.c, 0x100000, PAGE, (uintptr_t)map, RW) &&
+	      !vt_map(vc.c, 0x200000, PAGE, (uintptr_t)map + PAGE, RW), "two maps");
+	memset(buf, 0xa5, sizeof(buf));
+	((struct vfio_iommu_type1_info *)buf)->argsz = argsz;
+	r = xioctl(vc.c, VFIO_IOMMU_GET_INFO, buf);
+	record_reply(t, "with_mappings", r, buf, argsz);
 out:
 	vt_close(&vc);
 }
@@ -613,4 +623,81 @@ void case_disable_hugepages(struct ctx *t)
 out:
 	if (old >= 0)
 		vt_set_param(t->backend, "disable_hugepages", old);
+}
+
+/* Write a number to a /proc/sys file; the old value, or -1. */
+static long sysctl_set(const char *path, long v)
+{
+	long old = -1;
+	FILE *f = fopen(path, "r");
+
+	if (!f || fscanf(f, "%ld", &old) != 1)
+		old = -1;
+	if (f)
+		fclose(f);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%ld\n", v);
+	return fclose(f) ? -1 : old;
+}
+
+/*
+ * Accounting of shared and large pages: one page mapped at two IOVAs, a
+ * mapping unmapped by another process while its owner lives, and a map of
+ * hugetlbfs memory.
+ */
+void case_accounting_shared(struct ctx *t)
+{
+	const char *nr = "/proc/sys/vm/nr_hugepages";
+	long base = vt_vmlck_kb(), pins = vt_foll_pins(), old, r;
+	uint64_t n = 0;
+	struct vt_cont vc;
+	int status;
+	char *b, *h;
+	pid_t pid;
+
+	b = vt_buffer(2 * PAGE);
+	if (!b || vt_open(t, &vc, VFIO_TYPE1v2_IOMMU))
+		return;
+	record(t, "map_a", "%ld", vt_map(vc.c, 0x100000, PAGE, (uintptr_t)b, RW));
+	record(t, "map_same_page", "%ld", vt_map(vc.c, 0x200000, PAGE, (uintptr_t)b, RW));
+	record(t, "vmlck_two_iovas", "%ld", vt_vmlck_kb() - base);
+	record(t, "pins_two_iovas", "%ld", vt_foll_pins() - pins);
+
+	/* Another process unmaps it: the charge leaves the owner, who lives on. */
+	fflush(t->out);
+	pid = fork();
+	if (pid == 0) {
+		uint64_t done = 0;
+
+		_exit(vt_unmap(vc.c, 0x200000, PAGE, 0, &done) || done != PAGE);
+	}
+	r = pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) ?
+	    WEXITSTATUS(status) : -1;
+	record(t, "unmap_by_another", "%ld", r);
+	record(t, "vmlck_after_unmap_by_another", "%ld", vt_vmlck_kb() - base);
+
+	/* hugetlbfs: 2 MiB pages, pinned and charged 4 KiB at a time. */
+	old = sysctl_set(nr, 4);
+	CHECK(t, old >= 0, "cannot set %s", nr);
+	h = mmap(NULL, 2 << 20, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE, -1, 0);
+	CHECK(t, h != MAP_FAILED, "no hugetlbfs page: %s", strerror(errno));
+	if (h != MAP_FAILED) {
+		record(t, "map_huge", "%ld", vt_map(vc.c, 0x400000, 2 << 20, (uintptr_t)h, RW));
+		record(t, "vmlck_huge", "%ld", vt_vmlck_kb() - base);
+		record(t, "pins_huge", "%ld", vt_foll_pins() - pins);
+		r = vt_unmap(vc.c, 0x400000, 2 << 20, 0, &n);
+		record(t, "unmap_huge", "%ld %#llx", r, (unsigned long long)n);
+		munmap(h, 2 << 20);
+	}
+	if (old >= 0)
+		sysctl_set(nr, old);
+	vt_close(&vc);
+	record(t, "vmlck_end", "%ld", vt_vmlck_kb() - base);
+	record(t, "pins_end", "%ld", vt_foll_pins() - pins);
+	CHECK(t, vt_vmlck_kb() == base && vt_foll_pins() == pins,
+	      "VmLck %ld kB, %ld pages pinned left", vt_vmlck_kb() - base, vt_foll_pins() - pins);
+	munmap(b, 2 * PAGE);
 }

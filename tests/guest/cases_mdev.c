@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "vt.h"
@@ -84,6 +85,7 @@ void case_emulated_pin(struct ctx *t)
 	long base = vt_vmlck_kb();	/* deltas: see top-of-address-space */
 	struct vt_cont vc;
 	unsigned long sum = 0;
+	pid_t pid;
 	uint64_t unmapped = 0;
 	long r, calls;
 	char *buf, *ro;
@@ -113,6 +115,20 @@ void case_emulated_pin(struct ctx *t)
 	r = mdev_cmd(t, &sum, "read 100000 20");
 	record(t, "dma_read", "%ld sum=%lu", r, sum);
 	CHECK(t, r == 0 && sum == 3 * 0x20, "dma_rw read: %ld, sum %lu", r, sum);
+	sum = 0;
+	r = mdev_cmd(t, &sum, "kread 100000 20");
+	record(t, "dma_read_kthread", "%ld sum=%lu", r, sum);
+	CHECK(t, r == 0 && sum == 3 * 0x20, "dma_rw read from a kernel thread: %ld, sum %lu", r,
+	      sum);
+	/* From a process that is not the mapping's: its memory is not there. */
+	fflush(t->out);
+	pid = fork();
+	if (pid == 0) {
+		record(t, "dma_read_other_process", "%ld", mdev_cmd(t, NULL, "read 100000 20"));
+		fflush(t->out);
+		_exit(0);
+	}
+	CHECK(t, pid > 0 && waitpid(pid, NULL, 0) == pid, "fork");
 	r = mdev_cmd(t, NULL, "write 101ff0 20 119");	/* across a page boundary */
 	record(t, "dma_write", "%ld", r);
 	CHECK(t, r == 0 && buf[0x1ff0] == 119 && buf[0x200f] == 119 && buf[0x2010] == 3,

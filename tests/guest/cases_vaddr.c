@@ -110,3 +110,78 @@ void case_update_vaddr_emulated(struct ctx *t)
 	       vt_unmap(vc.c, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL | INVALIDATE, NULL));
 	vt_close(&vc);
 }
+
+/* Live update on a type1 (v1) container: the same calls, v1's unmap rules. */
+void case_update_vaddr_type1(struct ctx *t)
+{
+	uint64_t b = (uintptr_t)vt_buffer(4 * PAGE), n = 0;
+	struct vt_cont vc;
+	long r;
+
+	if (!b || vt_open(t, &vc, VFIO_TYPE1_IOMMU))
+		return;
+	record(t, "extension", "%ld", xioctl(vc.c, VFIO_CHECK_EXTENSION, EXT_UPDATE_VADDR));
+	record(t, "unmap_all_extension", "%ld",
+	       xioctl(vc.c, VFIO_CHECK_EXTENSION, (void *)VFIO_UNMAP_ALL));
+	record(t, "map_a", "%ld", vt_map(vc.c, 0x100000, 2 * PAGE, b, RW));
+	record(t, "map_b", "%ld", vt_map(vc.c, 0x200000, 2 * PAGE, b + 2 * PAGE, RW));
+	r = vt_unmap(vc.c, 0x100000, 2 * PAGE, INVALIDATE, &n);
+	record(t, "invalidate_a", "%ld %#llx", r, (unsigned long long)n);
+	/* v1 unmaps may split: an invalidation of part of a mapping. */
+	n = 0;
+	r = vt_unmap(vc.c, 0x201000, PAGE, INVALIDATE, &n);
+	record(t, "invalidate_part_of_b", "%ld %#llx", r, (unsigned long long)n);
+	record(t, "set_vaddr_a", "%ld", set_vaddr(vc.c, 0x100000, 2 * PAGE, b));
+	n = 0;
+	r = vt_unmap(vc.c, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL | INVALIDATE, &n);
+	record(t, "invalidate_all", "%ld %#llx", r, (unsigned long long)n);
+	n = 0;
+	r = vt_unmap(vc.c, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &n);
+	record(t, "unmap_all", "%ld %#llx", r, (unsigned long long)n);
+	CHECK(t, r == 0 && n == 4 * PAGE, "UNMAP_ALL of a type1 container: %ld %#llx", r,
+	      (unsigned long long)n);
+	vt_close(&vc);
+}
+
+/*
+ * The container closed, or its owner gone, while vaddrs are invalid: the
+ * pages still pinned for them must be unpinned and uncharged all the same.
+ */
+void case_update_vaddr_abandoned(struct ctx *t)
+{
+	long pins = vt_foll_pins(), vmlck = vt_vmlck_kb(), r;
+	uint64_t b = (uintptr_t)vt_buffer(4 * PAGE);
+	struct vt_cont vc;
+	int status;
+	pid_t pid;
+
+	if (!b || vt_open(t, &vc, VFIO_TYPE1v2_IOMMU))
+		return;
+	record(t, "map", "%ld", vt_map(vc.c, 0x100000, 4 * PAGE, b, RW));
+	record(t, "invalidate", "%ld", vt_unmap(vc.c, 0x100000, 4 * PAGE, INVALIDATE, NULL));
+	vt_close(&vc);
+	record(t, "pins_after_close", "%ld", vt_foll_pins() - pins);
+	record(t, "vmlck_after_close", "%ld", vt_vmlck_kb() - vmlck);
+	CHECK(t, vt_foll_pins() == pins && vt_vmlck_kb() == vmlck,
+	      "closed while invalid: %ld pages pinned, VmLck %ld kB left",
+	      vt_foll_pins() - pins, vt_vmlck_kb() - vmlck);
+
+	/* A child maps, invalidates and exits: its container goes with it. */
+	fflush(t->out);
+	pid = fork();
+	if (pid == 0) {
+		struct vt_cont cc;
+
+		if (vt_open(t, &cc, VFIO_TYPE1v2_IOMMU) ||
+		    vt_map(cc.c, 0x100000, 4 * PAGE, b, RW) ||
+		    vt_unmap(cc.c, 0x100000, 4 * PAGE, INVALIDATE, NULL))
+			_exit(1);
+		_exit(0);	/* the fds close with the process */
+	}
+	r = pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) ?
+	    WEXITSTATUS(status) : -1;
+	record(t, "child", "%ld", r);
+	record(t, "pins_after_exit", "%ld", vt_foll_pins() - pins);
+	CHECK(t, vt_foll_pins() == pins, "the owner exited while invalid: %ld pages pinned",
+	      vt_foll_pins() - pins);
+}

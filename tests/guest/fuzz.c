@@ -44,6 +44,7 @@
 #define SLOTS		12		/* fds a process plays with */
 #define BUF_PAGES	1024		/* 4 MiB of DMA-able memory per process */
 #define MAX_THREADS	8
+#define RECENT		64		/* successful maps remembered, for unmaps */
 
 struct fuzz {
 	int group, group2;
@@ -57,8 +58,11 @@ static struct {
 	const struct fuzz *f;
 	int fd[SLOTS];
 	uint8_t *buf, *ro, *hole;
+	uint8_t *guard;			/* a page, then one that faults */
 	time_t deadline;
-	atomic_ulong ioctls, maps, unmaps, attaches;	/* all, and successes */
+	atomic_ulong ioctls, maps, unmaps, attaches, detaches;	/* all, and successes */
+	/* Maps that worked: fd << 32 | first page << 8 | pages, for unmaps. */
+	atomic_ulong recent[RECENT];
 	atomic_int failed;
 	char why[256];
 	pthread_mutex_t why_lock;
@@ -263,8 +267,25 @@ static void fz_get_info(uint64_t *s, int fd)
 	long ra, rb;
 	size_t i;
 
-	if (argsz > 512)	/* the kernel may write up to argsz: keep it inside */
-		argsz = 512;
+	if (argsz > 512) {
+		/*
+		 * A huge argsz goes to the kernel as it is: the reply it needs
+		 * fits a page, and the next page faults, so a backend that
+		 * wrote up to argsz would fail with EFAULT.  Threads share the
+		 * page: only the ioctl's result is judged.
+		 */
+		uint8_t *g = P.guard;
+
+		memcpy(g, &argsz, sizeof(argsz));
+		fd = container_dup(fd);
+		if (fd < 0)
+			return;
+		ra = fz_ioctl(fd, VFIO_IOMMU_GET_INFO, g);
+		close(fd);
+		if (ra == -EFAULT)
+			fail("GET_INFO argsz %u wrote more than its reply", argsz);
+		return;
+	}
 	memset(a, 0x00, sizeof(a));
 	memset(b, 0xff, sizeof(b));
 	memcpy(a, &argsz, sizeof(argsz));
@@ -315,8 +336,24 @@ static void fz_map(uint64_t *s, int fd)
 		.size = fz_size(s),
 	};
 
-	if (!fz_ioctl(fd, VFIO_IOMMU_MAP_DMA, sane(s) ? &ok : &m))
-		atomic_fetch_add(&P.maps, 1);
+	bool is_ok = sane(s);
+
+	if (fz_ioctl(fd, VFIO_IOMMU_MAP_DMA, is_ok ? &ok : &m))
+		return;
+	atomic_fetch_add(&P.maps, 1);
+	if (!is_ok)
+		return;
+	/* Now and then straight away, while other threads work on it. */
+	if (rnd(s) % 4 == 0) {
+		uint64_t done = 0;
+
+		if (!vt_unmap(fd, ok.iova, ok.size, 0, &done) && done)
+			atomic_fetch_add(&P.unmaps, 1);
+		atomic_fetch_add(&P.ioctls, 1);
+		return;
+	}
+	/* Else for a later unmap to aim at, on the same fd (if it still is one). */
+	atomic_store(&P.recent[rnd(s) % RECENT], (uint64_t)fd << 32 | k << 8 | n);
 }
 
 static void fz_unmap(uint64_t *s, int fd)
@@ -344,12 +381,19 @@ static void fz_unmap(uint64_t *s, int fd)
 	a.u.argsz = fz_argsz(s, a.u.flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP ?
 			     sizeof(a) : sizeof(a.u));
 	if (sane(s)) {
-		uint64_t n = rnd(s) % 32 + 1;
+		uint64_t n = rnd(s) % 32 + 1, k = rnd(s) % (BUF_PAGES - n);
+		unsigned long hit = atomic_load(&P.recent[rnd(s) % RECENT]);
 
+		/* Mostly exactly a mapping that worked: live mappings go too. */
+		if (hit && rnd(s) % 4) {
+			fd = hit >> 32;
+			k = (hit >> 8) & 0xffffff;
+			n = hit & 0xff;
+		}
 		a.u = (struct vfio_iommu_type1_dma_unmap) {
 			.argsz = sizeof(a.u),
 			.flags = rnd(s) % 16 ? 0 : VFIO_DMA_UNMAP_FLAG_ALL,
-			.iova = (4ULL << 30) + rnd(s) % (BUF_PAGES - n) * PAGE,
+			.iova = (4ULL << 30) + k * PAGE,
 			.size = n * PAGE,
 		};
 		if (a.u.flags) {
@@ -412,7 +456,8 @@ static void fz_group(uint64_t *s, int fd)
 			atomic_fetch_add(&P.attaches, 1);
 		break;
 	case 2:
-		fz_ioctl(fd, VFIO_GROUP_UNSET_CONTAINER, NULL);
+		if (!fz_ioctl(fd, VFIO_GROUP_UNSET_CONTAINER, NULL))
+			atomic_fetch_add(&P.detaches, 1);
 		break;
 	case 3:
 		if (P.f->device) {
@@ -572,7 +617,9 @@ static int fz_process(const struct fuzz *f, unsigned int id, int report)
 	P.buf = vt_buffer(BUF_PAGES * PAGE);
 	P.ro = mmap(NULL, 16 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	P.hole = mmap(NULL, 16 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (!P.buf || P.ro == MAP_FAILED || P.hole == MAP_FAILED)
+	P.guard = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!P.buf || P.ro == MAP_FAILED || P.hole == MAP_FAILED || P.guard == MAP_FAILED ||
+	    mprotect(P.guard + PAGE, PAGE, PROT_NONE))
 		return 2;
 	munmap(P.hole, 16 * PAGE);	/* an address with nothing behind it */
 	if (id % 2) {
@@ -592,9 +639,10 @@ static int fz_process(const struct fuzz *f, unsigned int id, int report)
 	vmlck = vt_vmlck_kb();
 	if (!P.failed && vmlck != 0)
 		fail("VmLck %ld kB with every fd closed", vmlck);
-	dprintf(report, "%d %lu %llu %lu %lu %lu %s\n", P.failed ? 1 : 0,
+	dprintf(report, "%d %lu %llu %lu %lu %lu %lu %s\n", P.failed ? 1 : 0,
 		atomic_load(&P.ioctls), (unsigned long long)seed, atomic_load(&P.attaches),
-		atomic_load(&P.maps), atomic_load(&P.unmaps), P.failed ? P.why : "-");
+		atomic_load(&P.detaches), atomic_load(&P.maps), atomic_load(&P.unmaps),
+		P.failed ? P.why : "-");
 	return P.failed ? 1 : 0;
 }
 
@@ -626,7 +674,9 @@ int cmd_fuzz(int argc, char **argv)
 			  .threads = 3, .seed = (unsigned long long)time(NULL) };
 	unsigned long long total = 0;
 	int pipefd[2], i, failed = 0;
+	unsigned long sum[4] = { 0 }, min[4];	/* attaches, detaches, maps, unmaps */
 	long pins_before, pins_after;
+	unsigned int reported = 0;
 	char line[512];
 	FILE *r;
 
@@ -658,6 +708,11 @@ int cmd_fuzz(int argc, char **argv)
 		       "the FOLL_PIN counters do not see a mapping: no leak check possible");
 		return 1;
 	}
+	/* The least real work a run must do: per second of it, in all. */
+	min[0] = 2 * f.seconds;
+	min[1] = f.seconds / 4;
+	min[2] = 2 * f.seconds;
+	min[3] = f.seconds;
 	pins_before = vt_foll_pins();
 	if (pipe(pipefd))
 		return 2;
@@ -672,18 +727,23 @@ int cmd_fuzz(int argc, char **argv)
 	close(pipefd[1]);
 	r = fdopen(pipefd[0], "r");
 	while (r && fgets(line, sizeof(line), r)) {
-		unsigned long n, att, maps, unmaps;
+		unsigned long n, att, det, maps, unmaps;
 		unsigned long long seed;
 		char why[400];
 		int bad;
 
-		if (sscanf(line, "%d %lu %llu %lu %lu %lu %399[^\n]", &bad, &n, &seed, &att,
-			   &maps, &unmaps, why) != 7)
+		if (sscanf(line, "%d %lu %llu %lu %lu %lu %lu %399[^\n]", &bad, &n, &seed, &att,
+			   &det, &maps, &unmaps, why) != 8)
 			continue;
 		total += n;
+		sum[0] += att;
+		sum[1] += det;
+		sum[2] += maps;
+		sum[3] += unmaps;
+		reported++;
 		printf("# fuzz process seed %llu: %lu ioctls", seed, n);
-		printf(" (attached %lu, mapped %lu, unmapped %lu)%s%s\n", att, maps, unmaps,
-		       bad ? ", FAILED: " : "", bad ? why : "");
+		printf(" (attached %lu, detached %lu, mapped %lu, unmapped %lu)%s%s\n", att, det,
+		       maps, unmaps, bad ? ", FAILED: " : "", bad ? why : "");
 		failed |= bad;
 	}
 	/* Every process and fork is gone, and with them every container. */
@@ -705,6 +765,22 @@ int cmd_fuzz(int argc, char **argv)
 		printf("fuzz FAILED (see the process lines; seed %llu)\n", f.seed);
 		return 1;
 	}
+	/*
+	 * A fuzzer whose calls bounce off the argument checks tests nothing:
+	 * it must have attached, detached, mapped and unmapped for real, in
+	 * every process.
+	 */
+	for (i = 0; i < 4; i++)
+		if (reported != f.procs || sum[i] < min[i]) {
+			printf("fuzz FAILED too little real work: %u of %u processes reported; ",
+			       reported, f.procs);
+			printf("%lu attaches, %lu detaches, %lu maps, %lu unmaps ", sum[0], sum[1],
+			       sum[2], sum[3]);
+			printf("(at least %lu, %lu, %lu, %lu)\n", min[0], min[1], min[2], min[3]);
+			return 1;
+		}
+	printf("# fuzz work: %lu attaches, %lu detaches, %lu maps, %lu unmaps that succeeded\n",
+	       sum[0], sum[1], sum[2], sum[3]);
 	printf("fuzz ok %llu %u\n", total, f.procs);
 	return 0;
 }

@@ -23,12 +23,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "vt.h"
@@ -362,5 +364,112 @@ int cmd_hotunplug(int argc, char **argv)
 	fprintf(t.out, "case %s %s %s\n", t.name, t.why[0] ? "fail" : "ok", t.why[0] ? t.why : "-");
 	fclose(t.out);
 	printf("%s\n", t.why[0] ? t.why : "ok");
+	return t.why[0] ? 1 : 0;
+}
+
+static volatile sig_atomic_t race_stop;
+
+static void race_on_term(int sig)
+{
+	(void)sig;
+	race_stop = 1;
+}
+
+/*
+ * The child of unplug-race: set up and tear down a container of the
+ * device's group as fast as it can, whether the device is there or not.
+ * Writes "attaches refusals" to @fd when told to stop.
+ */
+static void race_attacher(const char *bdf, int fd)
+{
+	long attaches = 0, refusals = 0;
+	char path[64], line[64];
+	int c, g, group, n;
+
+	signal(SIGTERM, race_on_term);
+	while (!race_stop) {
+		group = group_of(bdf);
+		if (group < 0) {
+			usleep(1000);
+			continue;
+		}
+		snprintf(path, sizeof(path), "/dev/vfio/%d", group);
+		c = open("/dev/vfio/vfio", O_RDWR);
+		g = open(path, O_RDWR);
+		if (c >= 0 && g >= 0 && !xioctl(g, VFIO_GROUP_SET_CONTAINER, &c)) {
+			if (xioctl(c, VFIO_SET_IOMMU, (void *)VFIO_TYPE1v2_IOMMU))
+				refusals++;
+			else
+				attaches++;
+			xioctl(g, VFIO_GROUP_UNSET_CONTAINER, NULL);
+		}
+		if (g >= 0)
+			close(g);
+		if (c >= 0)
+			close(c);
+	}
+	n = snprintf(line, sizeof(line), "%ld %ld\n", attaches, refusals);
+	_exit(write(fd, line, n) == n ? 0 : 1);
+}
+
+/*
+ * vfio-tests unplug-race --device BDF --cycles N: the device (QEMU id
+ * "hpedu") is unplugged and plugged back N times while another process
+ * attaches its group to containers in a loop: attach must never use a
+ * device that is going away (a backend that kept one past
+ * iommu_group_for_each_dev() would, unnoticed but for KASAN or an oops).
+ * Prints one line: "ok - ..." or "not ok - WHY".
+ */
+int cmd_unplug_race(int argc, char **argv)
+{
+	struct ctx t = { .out = stderr, .name = "unplug-race" };
+	long pins0 = vt_foll_pins(), vmlck0 = vt_vmlck_kb(), attaches = -1, refusals = -1;
+	int cycles = 0, i, status = -1, p[2];
+	char line[64] = "";
+	pid_t pid;
+	ssize_t n;
+
+	if (argc != 6 || strcmp(argv[2], "--device") || strcmp(argv[4], "--cycles")) {
+		fprintf(stderr, "usage: vfio-tests unplug-race --device BDF --cycles N\n");
+		return 2;
+	}
+	t.device = argv[3];
+	cycles = atoi(argv[5]);
+	if (pipe(p))
+		return 2;
+	pid = fork();
+	if (!pid) {
+		close(p[0]);
+		race_attacher(t.device, p[1]);
+	}
+	close(p[1]);
+	usleep(200000);
+	for (i = 0; i < cycles && !t.why[0]; i++) {
+		if (qmp_request(&t, "device_del", "\"id\": \"" QEMU_ID "\""))
+			break;
+		CHECK(&t, wait_until(device_present, t.device, false, 60),
+		      "%s did not go within 60 s of device_del (cycle %d)", t.device, i);
+		usleep(100000);
+		CHECK(&t, t.why[0] || plug_back(&t),
+		      "%s did not come back within 60 s of device_add (cycle %d)", t.device, i);
+		usleep(200000);
+	}
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+	n = read(p[0], line, sizeof(line) - 1);
+	close(p[0]);
+	line[n > 0 ? n : 0] = 0;
+	CHECK(&t, WIFEXITED(status) && !WEXITSTATUS(status), "the attaching process died (%#x)",
+	      status);
+	CHECK(&t, sscanf(line, "%ld %ld", &attaches, &refusals) == 2 && attaches > 0,
+	      "no attach succeeded (%s)", line);
+	CHECK(&t, vt_vmlck_kb() == vmlck0 && vt_foll_pins() == pins0,
+	      "VmLck %ld kB, %ld pages pinned left", vt_vmlck_kb() - vmlck0,
+	      vt_foll_pins() - pins0);
+	if (t.why[0])
+		printf("not ok - %s\n", t.why);
+	else
+		printf("ok - unplug race: %ld attaches, %ld refused, in %d unplug/replug cycles\n",
+		       attaches, refusals, cycles);
 	return t.why[0] ? 1 : 0;
 }

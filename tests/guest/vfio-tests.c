@@ -8,6 +8,8 @@
  *	Run every case against whichever backend is loaded now.  Each case
  *	records observations (ioctl results, errnos) and its own assertions.
  *	MODULE is the backend expected to answer VFIO_SET_IOMMU.
+ *   vfio-tests list-cases
+ *	Every case, with the result files it must appear in.
  *   vfio-tests collision-addr --group N
  *	Where a VM's memory device would collide with what the group's IOMMU
  *	can map (see cmd_collision_addr()).
@@ -25,7 +27,11 @@
  *	group is attached, then plugged back (see hotplug.c).
  *   vfio-tests replug --device BDF
  *	Unplug the unused device and plug it back.
- *   vfio-tests inject --group N [--group2 M] [--mdev-group G --mdev-uuid UUID]
+ *   vfio-tests unplug-race --device BDF --cycles N
+ *	Unplug and plug back the device while another process attaches its
+ *	group in a loop (see hotplug.c).
+ *   vfio-tests inject --group N --device BDF [--group2 M]
+ *                     [--mdev-group G --mdev-uuid UUID]
  *	Failures injected one at a time into the test build of our module
  *	(see inject.c).
  *   vfio-tests klog-has A B
@@ -33,8 +39,9 @@
  *   vfio-tests compare STOCK_FILE OURS_FILE [ALLOWED_DIFFS_FILE [LINE]]
  *	Print TAP: each case's assertions under each backend, then whether the
  *	observations agree (the differential run), allowing only the documented
- *	differences listed in ALLOWED_DIFFS_FILE (lines "allow CASE KEY [LINE...]",
- *	on the kernel lines named, or on every line).
+ *	differences listed in ALLOWED_DIFFS_FILE (lines "allow CASE KEY [LINE...]
+ *	: VALUE", on the kernel lines named, or on every line, and only where
+ *	ours observed VALUE).
  *
  * A result file has one line per case:
  *	case NAME ok|fail REASON
@@ -76,6 +83,10 @@ static const struct {
 	{ "vaddr-io-mixedmap", case_vaddr_io_mixedmap },
 	{ "update-vaddr", case_update_vaddr },
 	{ "update-vaddr-emulated", case_update_vaddr_emulated },
+	{ "update-vaddr-type1", case_update_vaddr_type1 },
+	{ "update-vaddr-abandoned", case_update_vaddr_abandoned },
+	{ "vaddr-pfnmap", case_vaddr_pfnmap },
+	{ "accounting-shared", case_accounting_shared },
 	{ "dirty-pages", case_dirty_pages },
 	{ "dirty-pages-emulated", case_dirty_pages_emulated },
 	{ "dirty-pinned-before-start", case_dirty_pinned_before_start },
@@ -89,6 +100,18 @@ static const struct {
 };
 
 #define NCASES ARRAY_SIZE(cases)
+
+/*
+ * Ours-only cases that run a differential case's code under another
+ * setting of ours: their observations must equal the stock backend's of
+ * the twin (ours with two domains answers as stock with one).
+ */
+static const char *twin_of(const char *name)
+{
+	if (!strcmp(name, "ours-two-domains"))
+		return "two-groups";
+	return NULL;
+}
 
 /*
  * Cases that test what only our backend does: no differential.  "coexist-"
@@ -162,8 +185,10 @@ static int cmd_run(int argc, char **argv)
 
 /* ---- compare ---------------------------------------------------------- */
 
+/* One line of a result file; val is the whole rest of the line. */
 struct line {
-	char kind[8], name[64], key[64], val[256];
+	char kind[8], name[64], key[64];
+	char *val;
 };
 
 struct file {
@@ -171,10 +196,18 @@ struct file {
 	size_t n;
 };
 
+/*
+ * Read a result (or allowed-diffs) file.  Values are kept whole, however
+ * long (a GET_INFO reply in hex is kilobytes): a comparison of prefixes
+ * would miss a difference at their end.  A kind, case name or key too long
+ * for its field stops the comparison rather than being cut.
+ */
 static int load(const char *path, struct file *f)
 {
-	char buf[512];
+	char *buf = NULL;
+	size_t cap = 0;
 	FILE *in = fopen(path, "r");
+	int w[3], v;
 
 	if (!in) {
 		perror(path);
@@ -182,7 +215,7 @@ static int load(const char *path, struct file *f)
 	}
 	f->l = NULL;
 	f->n = 0;
-	while (fgets(buf, sizeof(buf), in)) {
+	while (getline(&buf, &cap, in) >= 0) {
 		struct line *l;
 
 		f->l = realloc(f->l, (f->n + 1) * sizeof(*f->l));
@@ -191,12 +224,35 @@ static int load(const char *path, struct file *f)
 		l = &f->l[f->n];
 		memset(l, 0, sizeof(*l));
 		buf[strcspn(buf, "\n")] = 0;
-		if (sscanf(buf, "%7s %63s %63s %255[^\n]", l->kind, l->name, l->key, l->val) < 3)
-			continue;
+		memset(w, 0, sizeof(w));
+		v = 0;
+		if (sscanf(buf, " %n%*s %n%*s %n%*s %n", &w[0], &w[1], &w[2], &v) < 0 || !v)
+			continue;	/* fewer than three words */
+		if (strncmp(buf + w[0], "case ", 5) && strncmp(buf + w[0], "obs ", 4) &&
+		    strncmp(buf + w[0], "allow ", 6))
+			continue;	/* not a result line (a comment, stray output) */
+		if (sscanf(buf, "%7s %63s %63s", l->kind, l->name, l->key) != 3 ||
+		    w[1] - w[0] > 8 || w[2] - w[1] > 64 || v - w[2] > 64) {
+			fprintf(stderr, "%s: a word too long in: %.80s\n", path, buf);
+			exit(2);
+		}
+		l->val = strdup(buf + v);
+		if (!l->val)
+			exit(2);
 		f->n++;
 	}
+	free(buf);
 	fclose(in);
 	return 0;
+}
+
+static void unload(struct file *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		free(f->l[i].val);
+	free(f->l);
 }
 
 static const char *find(const struct file *f, const char *kind, const char *name,
@@ -211,35 +267,58 @@ static const char *find(const struct file *f, const char *kind, const char *name
 	return NULL;
 }
 
-/* Does @list (kernel lines separated by blanks; empty: every line) hold @line? */
+/*
+ * The word ":" between an allowed difference's kernel lines and ours' value
+ * in @list (what follows "allow CASE KEY"), or NULL.
+ */
+static const char *ours_sep(const char *list)
+{
+	const char *p = strstr(list, " : ");
+
+	if (!strncmp(list, ": ", 2))
+		return list;
+	return p ? p + 1 : NULL;
+}
+
+/*
+ * Does @list (kernel lines separated by blanks, up to ":" or its end;
+ * none: every line) hold @line?
+ */
 static int on_line(const char *list, const char *line)
 {
+	const char *end = ours_sep(list) ?: list + strlen(list);
 	size_t len = strlen(line);
 	const char *p = list;
 
 	p += strspn(p, " ");
-	if (!*p)
+	if (p >= end)
 		return 1;
-	for (; *p; p += strcspn(p, " "), p += strspn(p, " "))
+	for (; p < end; p += strcspn(p, " "), p += strspn(p, " "))
 		if (!strncmp(p, line, len) && (p[len] == ' ' || !p[len]))
 			return 1;
 	return 0;
 }
 
 /*
- * Is a difference in observation @key of case @name documented, for kernel
- * line @line?  Lines "allow CASE KEY [LINE...]": on the lines named only.
+ * The value our backend must show where a difference in observation @key
+ * of case @name is documented for kernel line @line ("" if the line names
+ * none), or NULL if it is not documented.  Lines "allow CASE KEY [LINE...]
+ * : VALUE": on the lines named only (every line if none), and only with
+ * VALUE as ours' observation.
  */
-static int allowed(const struct file *a, const char *name, const char *key,
-		   const char *line)
+static const char *allowed(const struct file *a, const char *name, const char *key,
+			   const char *line)
 {
+	const char *sep;
 	size_t i;
 
 	for (i = 0; a && i < a->n; i++)
 		if (!strcmp(a->l[i].kind, "allow") && !strcmp(a->l[i].name, name) &&
-		    !strcmp(a->l[i].key, key) && on_line(a->l[i].val, line))
-			return 1;
-	return 0;
+		    !strcmp(a->l[i].key, key) && on_line(a->l[i].val, line)) {
+			sep = ours_sep(a->l[i].val);
+			return sep ? sep + 2 : "";
+		}
+	return NULL;
 }
 
 /* Was case @name already handled before entry @i of the two files? */
@@ -257,6 +336,31 @@ static int seen(const struct file *f, size_t i, const char *name)
 	return 0;
 }
 
+/* Are ours' observations of @name those of the stock backend's @twin? */
+static int same_as_twin(const struct file *f, const char *name, const char *twin)
+{
+	static const char *const label[2] = { "stock", "iova" };
+	const char *other;
+	int k, same = 1;
+	size_t j;
+
+	for (k = 0; k < 2; k++)
+		for (j = 0; j < f[k].n; j++) {
+			const struct line *l = &f[k].l[j];
+
+			if (strcmp(l->kind, "obs") || strcmp(l->name, k ? name : twin))
+				continue;
+			other = find(&f[!k], "obs", k ? twin : name, l->key);
+			if (other && !strcmp(other, l->val))
+				continue;
+			if (same)
+				printf("#   differs: %s (stock: %s) %s: %s=%s %s=%s\n", name, twin,
+				       l->key, label[k], l->val, label[!k], other ?: "(none)");
+			same = 0;
+		}
+	return same;
+}
+
 static int cmd_compare(int argc, char **argv)
 {
 	struct file f[2], allow = { 0 }, *al = NULL;
@@ -271,7 +375,7 @@ static int cmd_compare(int argc, char **argv)
 	if (load(argv[2], &f[0]))
 		return 2;
 	if (load(argv[3], &f[1])) {
-		free(f[0].l);
+		unload(&f[0]);
 		return 2;
 	}
 	if (argc > 4 && !load(argv[4], &allow))
@@ -303,25 +407,48 @@ static int cmd_compare(int argc, char **argv)
 				failed++;
 			}
 		}
-		if (ours_only(name))
+		if (ours_only(name) && twin_of(name)) {
+			same = same_as_twin(f, name, twin_of(name));
+			printf("%s %d - diff: %s as stock's %s\n", same ? "ok" : "not ok", ++n,
+			       name, twin_of(name));
+			failed += !same;
 			continue;
-		/* Every observation of either side must exist and agree in the other. */
+		}
+		if (ours_only(name)) {
+			/* No one would compare them: such a case must assert. */
+			if (find(&f[1], "obs", name, NULL) || find(&f[0], "obs", name, NULL)) {
+				printf("not ok %d - %s: %s\n", ++n, name,
+				       "records observations of ours only, which nothing compares");
+				failed++;
+			}
+			continue;
+		}
+		/*
+		 * Every observation of either side must exist and agree in the
+		 * other, or differ as documented, with ours' documented value.
+		 */
 		for (k = 0; k < 2; k++)
 			for (j = 0; j < f[k].n; j++) {
 				const struct line *l = &f[k].l[j];
-				const char *other;
+				const char *other, *want, *ours;
 
 				if (strcmp(l->kind, "obs") || strcmp(l->name, name))
 					continue;
 				other = find(&f[!k], "obs", name, l->key);
 				if (other && !strcmp(other, l->val))
 					continue;
-				if (allowed(al, name, l->key, argc > 5 ? argv[5] : "")) {
+				want = allowed(al, name, l->key, argc > 5 ? argv[5] : "");
+				ours = k ? l->val : other;
+				if (want && ours && *want && !strcmp(ours, want)) {
 					printf("# documented difference %s %s: %s=%s %s=%s\n",
 					       name, l->key, label[k], l->val, label[!k],
 					       other ? other : "(none)");
 					continue;
 				}
+				if (want && same)
+					printf("#   documented difference %s %s, %s %s, not %s\n",
+					       name, l->key, "but ours is", ours ? ours : "(none)",
+					       *want ? want : "(no value given)");
 				if (same)
 					printf("#   differs: %s %s: %s=%s %s=%s\n",
 					       name, l->key, label[k], l->val, label[!k],
@@ -332,10 +459,31 @@ static int cmd_compare(int argc, char **argv)
 		failed += !same;
 	}
 	printf("# compare: %d tests, %d failed\n", n, failed);
-	free(f[0].l);
-	free(f[1].l);
-	free(allow.l);
+	unload(&f[0]);
+	unload(&f[1]);
+	unload(&allow);
 	return failed ? 1 : 0;
+}
+
+/*
+ * list-cases: every case of the table, a line each: its name, then the
+ * result files it must be in ("both", or "iova" for ours-only ones).
+ * The host checks a scenario's results against it (tests/lib/guest.sh).
+ */
+static int cmd_list_cases(int argc, char **argv)
+{
+	size_t i;
+
+	(void)argc;
+	(void)argv;
+	for (i = 0; i < NCASES; i++) {
+		const char *in = "both";
+
+		if (ours_only(cases[i].name))
+			in = "iova";
+		printf("%s %s\n", cases[i].name, in);
+	}
+	return 0;
 }
 
 /*
@@ -403,6 +551,7 @@ static const struct {
 } commands[] = {
 	{ "run", cmd_run },
 	{ "compare", cmd_compare },
+	{ "list-cases", cmd_list_cases },
 	{ "collision-addr", cmd_collision_addr },
 	{ "last-valid", cmd_ranges },
 	{ "ranges", cmd_ranges },
@@ -411,6 +560,7 @@ static const struct {
 	{ "faults", cmd_faults },
 	{ "hotunplug", cmd_hotunplug },
 	{ "replug", cmd_replug },
+	{ "unplug-race", cmd_unplug_race },
 	{ "inject", cmd_inject },
 	{ "rmmod-refused", cmd_rmmod_refused },
 };

@@ -119,6 +119,7 @@ int mdev_open(struct ctx *t, struct vt_cont *vc, unsigned long type, int *dev);
 int cmd_hotunplug(int argc, char **argv);	/* hotplug.c */
 int cmd_inject(int argc, char **argv);		/* inject.c */
 int cmd_replug(int argc, char **argv);
+int cmd_unplug_race(int argc, char **argv);
 
 /* Cases, one function each, in the files cases_*.c (table in vfio-tests.c). */
 void case_set_iommu_type1v2(struct ctx *t);
@@ -149,6 +150,10 @@ void case_vaddr_io_mixedmap(struct ctx *t);
 void case_emulated_pin_top(struct ctx *t);
 void case_update_vaddr(struct ctx *t);
 void case_update_vaddr_emulated(struct ctx *t);
+void case_update_vaddr_type1(struct ctx *t);
+void case_update_vaddr_abandoned(struct ctx *t);
+void case_vaddr_pfnmap(struct ctx *t);
+void case_accounting_shared(struct ctx *t);
 void case_dirty_pages(struct ctx *t);
 void case_dirty_pages_emulated(struct ctx *t);
 void case_dirty_pinned_before_start(struct ctx *t);

@@ -30,11 +30,67 @@ cp "$w/a" "$w/b"
 check "compare: equal results pass" "$w/vt compare $w/a $w/b >$w/out"
 sed 's/^obs set-iommu-type1 set_iommu 0/obs set-iommu-type1 set_iommu -22/' "$w/a" >"$w/c"
 check "compare: a differing observation fails" "! $w/vt compare $w/a $w/c >$w/out && grep -q '^not ok 6 - diff: set-iommu-type1' $w/out"
-echo "allow set-iommu-type1 set_iommu" >"$w/allow"
+echo "allow set-iommu-type1 set_iommu : -22" >"$w/allow"
 check "compare: a documented difference passes" "$w/vt compare $w/a $w/c $w/allow >$w/out && grep -q 'documented difference' $w/out"
+check "compare: a documented difference with ours' value reversed fails" "! $w/vt compare $w/c $w/a $w/allow >$w/out"
+echo "allow set-iommu-type1 set_iommu 6.1 6.12 : -22" >"$w/allow-lines"
+check "compare: a difference documented for the line passes" "$w/vt compare $w/a $w/c $w/allow-lines 6.12 >$w/out"
+check "compare: a difference documented for other lines fails" "! $w/vt compare $w/a $w/c $w/allow-lines 7.x >$w/out"
+sed 's/set_iommu -22/set_iommu -1/' "$w/c" >"$w/c2"
+check "compare: a documented difference with another value of ours fails" "! $w/vt compare $w/a $w/c2 $w/allow >$w/out && grep -q 'but ours is -1, not -22' $w/out"
+echo "allow set-iommu-type1 set_iommu" >"$w/allow-novalue"
+check "compare: a documented difference that names no value of ours fails" "! $w/vt compare $w/a $w/c $w/allow-novalue >$w/out"
+long=$(printf 'ab%.0s' $(seq 300))
+{ cat "$w/a"; echo "obs set-iommu-type1 reply ${long}00"; } >"$w/long1"
+{ cat "$w/a"; echo "obs set-iommu-type1 reply ${long}01"; } >"$w/long2"
+check "compare: equal 600-character values pass" "$w/vt compare $w/long1 $w/long1 >$w/out"
+check "compare: values that differ after 600 characters fail" "! $w/vt compare $w/long1 $w/long2 >$w/out"
+printf 'obs set-iommu-type1 %s 0\n' "$(printf 'k%.0s' $(seq 80))" >"$w/longkey"
+check "compare: a key too long to keep whole stops the comparison" "$w/vt compare $w/longkey $w/longkey >$w/out 2>&1; [ \$? = 2 ]"
 grep -v 'obs set-iommu-type1 set_iommu' "$w/a" >"$w/d"
 check "compare: a missing observation fails" "! $w/vt compare $w/a $w/d >$w/out"
+{ cat "$w/a"; echo "obs ours-x k 1"; echo "case ours-x ok -"; } >"$w/ours"
+check "compare: an ours-only case that records instead of asserting fails" "! $w/vt compare $w/a $w/ours >$w/out && grep -q 'records observations of ours only' $w/out"
+printf 'obs two-groups k 1\ncase two-groups ok -\n' >"$w/twin-stock"
+printf 'obs two-groups k 1\ncase two-groups ok -\nobs ours-two-domains k 1\ncase ours-two-domains ok -\n' >"$w/twin-ours"
+check "compare: an ours-only twin that answers as stock's case passes" "$w/vt compare $w/twin-stock $w/twin-ours >$w/out"
+sed 's/^obs ours-two-domains k 1/obs ours-two-domains k 2/' "$w/twin-ours" >"$w/twin-bad"
+check "compare: an ours-only twin that answers otherwise fails" "! $w/vt compare $w/twin-stock $w/twin-bad >$w/out && grep -q 'not ok .* ours-two-domains as stock' $w/out"
 grep -v '^case set-iommu-type1v2' "$w/a" >"$w/e"
 check "compare: a case that never reported fails" "! $w/vt compare $w/a $w/e >$w/out && grep -q 'did not report' $w/out"
 sed 's/^case set-iommu-type1 ok -/case set-iommu-type1 fail broken/' "$w/a" >"$w/f"
 check "compare: a failed assertion fails" "! $w/vt compare $w/f $w/a >$w/out && grep -q '^not ok 4 - stock: set-iommu-type1' $w/out"
+
+# A scenario whose results lack a case or a step fails, even with a good
+# plan and marker (expect_results, tests/guest/expected).
+mkdir -p "$TOP/.build/guest"
+cp "$w/vt" "$w/vt-list"
+lists=$("$w/vt-list" list-cases)
+{
+	echo "$lists" | while read -r name what; do
+		[ "$what" = both ] && echo "res stock case $name ok -"
+		echo "res iova case $name ok -"
+	done
+	grep -v '^#' "$TOP/tests/guest/expected" | awk '$1 == "case" { split($4, b, ","); for (i in b) print "res " b[i] " case " $3 " ok -" }'
+	sed -n 's/^tap [^ ]* \^//p' "$TOP/tests/guest/expected" | sed 's/\\//g; s/\$$//; s/^/ok 1 - /'
+} >"$w/complete.tap"
+expect_in() { (TOP=$w/top; mkdir -p "$TOP/.build/guest" "$TOP/tests/guest";
+	cp "$w/vt-list" "$TOP/.build/guest/vfio-tests"; cp "$OLDTOP/tests/guest/expected" "$TOP/tests/guest/";
+	expect_results "$1" "$2"); }
+OLDTOP=$TOP
+check "expect_results: complete results pass" "[ -z \"\$(expect_in $w/complete.tap amd)\" ]"
+grep -v '^res stock case get-info ' "$w/complete.tap" >"$w/nocase.tap"
+check "expect_results: a case missing under one backend fails" "expect_in $w/nocase.tap amd | grep -q 'case get-info under stock'"
+grep -v 'fault injection' "$w/complete.tap" >"$w/nostep.tap"
+check "expect_results: a step that never reported fails" "expect_in $w/nostep.tap amd | grep -q 'fault injection'"
+grep -v 'dpdk-testpmd' "$w/complete.tap" >"$w/nodpdk.tap"
+check "expect_results: a client missing where the layout runs it fails" "expect_in $w/nodpdk.tap amd | grep -q dpdk-testpmd"
+check "expect_results: ... and passes where the layout does not run it" "[ -z \"\$(expect_in $w/nodpdk.tap intel39 | grep dpdk)\" ]"
+
+# A build that fails leaves no module of an earlier build behind to boot.
+n=0 failed=0
+mkdir -p "$w/old-build"
+touch "$w/old-build/vfio_iommu_iova.ko"
+build_module "a kernel that does not exist" no-such-kernel /nonexistent "$w/old-build" >"$w/build.out" 2>&1
+check "build_module: a failed build reports not ok" "grep -q '^not ok' $w/build.out"
+check "build_module: a failed build leaves no older module" "[ ! -e $w/old-build/vfio_iommu_iova.ko ]"

@@ -200,6 +200,7 @@ EOS
 build_module() {
 	local what=$1 abi=$2 root=$3 out=$4 log=$4.log run=
 	shift 4
+	rm -rf "$out"	# whatever happens next, no older module stays here
 	if [ "${BUILD_SUITE:--}" != - ]; then
 		root_headers "$BUILD_SUITE" "$abi" || die "no build root for $abi"
 		run="root_run $BUILD_SUITE"

@@ -105,7 +105,7 @@ boot_scenario() {
 		echo "SCENARIO='$name'"
 		echo "LINE='$line'"
 		echo "BACKEND_PARAMS='$params'"
-		echo "$extra"
+		echo "$extra" | tr ';' '\n'
 	} >"$out/etc/scenario"
 	(cd "$out" && echo etc/scenario | cpio -o -H newc --quiet) >"$out/scenario.cpio"
 	cat "$base" "$out/scenario.cpio" >"$out/initramfs.cpio"
@@ -146,6 +146,30 @@ judge() {
 	echo "${ok:-0} ${notok:-0}"
 	grep -q '^VFIO-IOVA-GUEST-DONE ' "$f" 2>/dev/null || return 1
 	[ -n "$plan" ] && [ "$plan" -eq $((ok + notok)) ] && [ "$notok" -eq 0 ] && [ "$ok" -gt 0 ]
+}
+
+# expect_results RESULTS_TAP LAYOUT: print, a line each, what a scenario of
+# LAYOUT had to report and did not: every case of vfio-tests under each
+# backend it runs for (`vfio-tests list-cases`), and the lines of
+# tests/guest/expected.  Nothing printed: complete.
+expect_results() {
+	local f=$1 layout=$2 kind layouts name what b re
+	_has_case() { grep -q "^res $1 case $2 " "$f" 2>/dev/null || echo "case $2 under $1"; }
+	"$TOP/.build/guest/vfio-tests" list-cases | while read -r name what; do
+		[ "$what" != both ] || what="stock iova"
+		for b in $what; do _has_case "$b" "$name"; done
+	done
+	grep -v '^#' "$TOP/tests/guest/expected" | while read -r kind layouts re; do
+		case ",$layouts," in *",$layout,"* | ",*,") ;; *) continue ;; esac
+		case $kind in
+		case)
+			read -r name what <<<"$re"
+			for b in ${what//,/ }; do _has_case "$b" "$name"; done ;;
+		tap)
+			sed -n -E 's/^(not )?ok [0-9]+ - //p' "$f" 2>/dev/null | grep -q -E "$re" ||
+				echo "a TAP line matching /$re/" ;;
+		esac
+	done
 }
 
 # build_for_guests OUT: the module for every kernel line (log in

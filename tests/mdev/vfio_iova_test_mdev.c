@@ -8,7 +8,8 @@
  * While its device file is open, a test drives the emulated-IOMMU API
  * through the device's sysfs attributes:
  *   cmd          write "pin IOVA NPAGE PROT", "unpin IOVA NPAGE",
- *                "write IOVA LEN BYTE", "read IOVA LEN" or "stubborn 0|1"
+ *                "write IOVA LEN BYTE", "read IOVA LEN", "kread IOVA LEN"
+ *                (read from a kernel thread, a workqueue's) or "stubborn 0|1"
  *   result       the outcome of the last command: "RET" ("RET SUM" for read)
  *   unmap_calls  how often the backend asked to drop pins (dma_unmap)
  * Pinned pages are remembered and dropped when the backend asks, unless
@@ -30,6 +31,7 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/vfio.h>
+#include <linux/workqueue.h>
 
 #define MAX_PINNED 1024
 
@@ -170,6 +172,35 @@ static int tm_rw(struct vfio_iova_test_mdev *t, u64 iova, size_t len, bool write
 	return ret;
 }
 
+/* A read done by a kernel thread: a worker has no mm of its own. */
+struct tm_kread {
+	struct work_struct work;
+	struct vfio_iova_test_mdev *t;
+	u64 iova;
+	size_t len;
+	int ret;
+	unsigned long sum;
+};
+
+static void tm_kread_fn(struct work_struct *work)
+{
+	struct tm_kread *k = container_of(work, struct tm_kread, work);
+
+	k->ret = tm_rw(k->t, k->iova, k->len, false, 0, &k->sum);
+}
+
+static int tm_kread(struct vfio_iova_test_mdev *t, u64 iova, size_t len, unsigned long *sum)
+{
+	struct tm_kread k = { .t = t, .iova = iova, .len = len };
+
+	INIT_WORK_ONSTACK(&k.work, tm_kread_fn);
+	schedule_work(&k.work);
+	flush_work(&k.work);
+	destroy_work_on_stack(&k.work);
+	*sum = k.sum;
+	return k.ret;
+}
+
 static ssize_t cmd_store(struct device *dev, struct device_attribute *attr, const char *buf,
 			 size_t count)
 {
@@ -186,6 +217,8 @@ static ssize_t cmd_store(struct device *dev, struct device_attribute *attr, cons
 		ret = 0;
 	} else if (sscanf(buf, "write %llx %llx %d", &iova, &len, &byte) == 3 && len <= SZ_1M) {
 		ret = tm_rw(t, iova, len, true, byte, &sum);
+	} else if (sscanf(buf, "kread %llx %llx", &iova, &len) == 2 && len <= SZ_1M) {
+		ret = tm_kread(t, iova, len, &sum);
 	} else if (sscanf(buf, "read %llx %llx", &iova, &len) == 2 && len <= SZ_1M) {
 		ret = tm_rw(t, iova, len, false, 0, &sum);
 	} else if (sscanf(buf, "stubborn %d", &n) == 1) {
