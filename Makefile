@@ -8,7 +8,7 @@
 #                                  kernel line and IOMMU layout at least once
 # make check-all                   the full matrix: every scenario of
 #                                  tests/scenarios.conf, both DKMS upgrade orders
-# make unit                        host unit tests only (ASan/UBSan)
+# make unit                        host unit tests only (ASan/UBSan), no kernel build
 # make style                       checkpatch.pl --strict on our sources
 # make check-dkms                  the DKMS/.deb end-to-end test alone (root;
 #                                  installs and removes kernels and packages)
@@ -16,7 +16,9 @@
 # make dkms-install [KVER=<abi>]   from this checkout: DKMS source, build and
 #                                  install for KVER, modprobe.d rule (root)
 # make dkms-uninstall              undo dkms-install (root)
-# make tool                       the vfio-iova tool, in .build/tools/
+# make tool                        the vfio-iova tool, in .build/tools/
+# make dist                        the release tarball, in .build/dist/
+# make help                        this list
 # make check-debug                 the guest suite and the fuzzer on a KASAN,
 #                                  lockdep and kmemleak kernel (tests/debug/)
 # make bench                       ours against the stock backend, side by side
@@ -32,9 +34,12 @@ MODPROBE_CONF := /lib/modprobe.d/vfio-iommu-iova.conf
 LAYOUT := include/generated/vfio_iova_layout.h
 PROBES := include/generated/vfio_iova_probes.h
 
-# copy_sources DIR [MORE]: the module's tracked sources (no build output).
+# copy_sources DIR [MORE]: the module's sources (no build output), from git
+# in a clone or from MANIFEST in a release tarball (src/scripts/sources.sh).
 SOURCES := src include Kbuild Makefile dkms.conf
-copy_sources = git ls-files -z $(SOURCES) $(2) | xargs -0 cp --parents -t $(1)
+copy_sources = files=$$(src/scripts/sources.sh $(SOURCES) $(2)) && \
+	echo "$$files" | tr '\n' '\0' | xargs -0 cp --parents -t $(1)
+DIST := vfio-iommu-iova-$(VERSION)
 
 all: module
 
@@ -87,6 +92,19 @@ deb:
 		{ tail -n 30 ../build.log; exit 1; }
 	@ls .build/deb/*.deb
 
+# Every file of the project, and MANIFEST naming them: an unpacked tarball
+# builds, packs and installs as a clone does.
+dist:
+	rm -rf .build/dist && mkdir -p .build/dist/$(DIST)
+	files=$$(src/scripts/sources.sh | grep -vx MANIFEST) && \
+		echo "$$files" | tr '\n' '\0' | xargs -0 cp --parents -t .build/dist/$(DIST) && \
+		{ echo "$$files"; echo MANIFEST; } >.build/dist/$(DIST)/MANIFEST
+	tar -C .build/dist -czf .build/dist/$(DIST).tar.gz $(DIST)
+	@echo .build/dist/$(DIST).tar.gz
+
+help:
+	@sed -n '3,/^$$/s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+
 dkms-install:
 	rm -rf $(SRCDIR) && mkdir -p $(SRCDIR)
 	$(call copy_sources,$(SRCDIR))
@@ -108,4 +126,4 @@ clean:
 	-[ ! -d $(KDIR) ] || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf include/generated .build
 
-.PHONY: all module layout matrix tool bench fuzz check check-all check-dkms check-debug deb dkms-install dkms-uninstall unit style clean
+.PHONY: all module layout matrix tool bench fuzz check check-all check-dkms dist help check-debug deb dkms-install dkms-uninstall unit style clean

@@ -41,10 +41,16 @@ installed() { dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q '^instal
 kernel_pkgs() { echo "linux-image-$1 linux-headers-$1"; }
 ours_for() { find "/lib/modules/$1/updates" -name 'vfio_iommu_iova.ko*' 2>/dev/null | head -n1; }
 
-make -C "$TOP" -s deb >"$OUT/deb.log" 2>&1 || { tail -n 20 "$OUT/deb.log"; die "make deb failed"; }
-deb=$(ls "$TOP"/.build/deb/${PKG}_*_all.deb)
-tool=$(ls "$TOP"/.build/deb/vfio-iova_*.deb)
-check "make deb builds $PKG with dh-dkms" "[ -f '$deb' ] && dpkg-deb -f '$deb' Depends | grep -q dkms"
+# The packages as a user of the release makes them: from the tarball of
+# make dist, unpacked where no git repository is.
+make -C "$TOP" -s dist >"$OUT/dist.log" 2>&1 || { tail -n 20 "$OUT/dist.log"; die "make dist failed"; }
+rel=$(mktemp -d /tmp/vfio-iova-release.XXXXXX)
+tar -C "$rel" -xzf "$TOP/$(tail -n1 "$OUT/dist.log")" || die "cannot unpack the release tarball"
+rel=$(ls -d "$rel"/vfio-iommu-iova-*)
+make -C "$rel" -s deb >"$OUT/deb.log" 2>&1 || { tail -n 20 "$OUT/deb.log"; die "make deb (from the release tarball) failed"; }
+deb=$(ls "$rel"/.build/deb/${PKG}_*_all.deb)
+tool=$(ls "$rel"/.build/deb/vfio-iova_*.deb)
+check "make deb (release tarball, no git) builds $PKG with dh-dkms" "[ -f '$deb' ] && dpkg-deb -f '$deb' Depends | grep -q dkms"
 check "make deb builds the vfio-iova tool package" "[ -f '$tool' ]"
 
 # Start clean: not ours, whatever an earlier run left.
