@@ -358,7 +358,7 @@ void case_unmap_all(struct ctx *t)
 /*
  * The top of the address space: QEMU unmaps everything in two halves, the
  * second ending exactly at 2^64.  Debian's 6.1/6.12 stock backends answer
- * some of these wrongly (see README, "Differences from the stock backend").
+ * some of these wrongly (see docs/design.md, "Differences from the stock backend").
  */
 void case_top_of_space(struct ctx *t)
 {
