@@ -73,6 +73,13 @@ grep -E '^(not ok|# host)' "$OUT/host.tap"
 tap_step host "$OUT/host.tap"
 summary+=("$(printf '%-28s %-5s %s' "host unit tests" "$(grep -q '^not ok' "$OUT/host.tap" && echo fail || echo ok)" "$(tail -n1 "$OUT/host.tap" | sed 's/^# host: //')")")
 
+phase "a newer QEMU, as a client that reads the IOVA ranges ($NEWQEMU_SUITE root)"
+if newqemu_ensure; then
+	result ok "newer QEMU" "$(root_run "$NEWQEMU_SUITE" qemu-system-x86_64 --version | head -n1)"
+else
+	result fail "newer QEMU" "cannot install qemu-system-x86 in the $NEWQEMU_SUITE root"
+fi
+
 phase "guest scenarios"
 gcc -static -O2 -Wall -Wextra -Werror -o .build/guest/vfio-tests tests/guest/*.c ||
 	die "cannot build the guest test program"

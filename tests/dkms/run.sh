@@ -95,9 +95,17 @@ for order in "${orders[@]}"; do
 	check "$old: only $oabi is installed" \
 		"installed linux-headers-$oabi && ! installed linux-headers-$nabi && ! installed linux-image-$nabi"
 
-	# 2. Our package.
-	apt_do install "$deb" "$tool"
-	check "$old: apt install ./$(basename "$deb") ./$(basename "$tool")" "installed $PKG && installed vfio-iova"
+	# 2. Our package: the first time as the README's quick start has it, the
+	# installer of the unpacked release tarball; then with apt.
+	if [ "$order" = "${orders[0]}" ]; then
+		"$rel/tools/install.sh" --kernel "$oabi" >"$OUT/install.log" 2>&1
+		check "$old: tools/install.sh --kernel $oabi (release tarball) installs both packages" \
+			"installed $PKG && installed vfio-iova"
+	else
+		apt_do install "$deb" "$tool"
+		check "$old: apt install ./$(basename "$deb") ./$(basename "$tool")" \
+			"installed $PKG && installed vfio-iova"
+	fi
 	check "$old: vfio-iova runs from the package, which carries its man page" \
 		"/usr/bin/vfio-iova --version | grep -q '^vfio-iova ' && dpkg-deb -c '$tool' | grep -q 'usr/share/man/man1/vfio-iova.1.gz'"
 	check "$old: DKMS built and installed the module for $oabi" \

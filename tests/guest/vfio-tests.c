@@ -15,6 +15,8 @@
  *	can map (see cmd_collision_addr()).
  *   vfio-tests last-valid --group N
  *	The last valid IOVA of the group's container.
+ *   vfio-tests ranges|holes --group N
+ *	Its valid ranges, or the ranges between them, "0xSTART-0xLAST" a line.
  *   vfio-tests fuzz --group N ... (see fuzz.c)
  *	Random ioctls from several processes and threads; no leak after.
  *   vfio-tests rmmod-refused --group N MODULE
@@ -520,12 +522,14 @@ static int cmd_collision_addr(int argc, char **argv)
 
 /*
  * last-valid --group N: the last valid IOVA of the group's container;
- * ranges --group N: every valid range, "0xstart-0xlast" a line.
+ * ranges --group N: every valid range, "0xstart-0xlast" a line;
+ * holes --group N: every IOVA range between them, the same way.
  */
 static int cmd_ranges(int argc, char **argv)
 {
 	struct ctx t = { .out = stderr, .name = argv[1] };
 	bool last = !strcmp(argv[1], "last-valid");
+	uint64_t next = 0;
 	struct vt_ranges vr;
 	struct vt_cont vc;
 	unsigned int i;
@@ -536,6 +540,17 @@ static int cmd_ranges(int argc, char **argv)
 	if (vt_open(&t, &vc, VFIO_TYPE1v2_IOMMU) || vt_get_ranges(vc.c, &vr) || !vr.nr)
 		return 1;
 	vt_close(&vc);
+	if (!strcmp(argv[1], "holes")) {
+		for (i = 0; i < vr.nr; i++) {
+			if (vr.r[i].start > next)
+				printf("0x%llx-0x%llx\n", (unsigned long long)next,
+				       (unsigned long long)vr.r[i].start - 1);
+			next = vr.r[i].end + 1;
+		}
+		if (vr.r[vr.nr - 1].end != UINT64_MAX)
+			printf("0x%llx-0xffffffffffffffff\n", (unsigned long long)next);
+		return 0;
+	}
 	for (i = last ? vr.nr - 1 : 0; i < vr.nr; i++)
 		if (last)
 			printf("%#llx\n", (unsigned long long)vr.r[i].end);
@@ -555,6 +570,7 @@ static const struct {
 	{ "collision-addr", cmd_collision_addr },
 	{ "last-valid", cmd_ranges },
 	{ "ranges", cmd_ranges },
+	{ "holes", cmd_ranges },
 	{ "bench", cmd_bench },
 	{ "fuzz", cmd_fuzz },
 	{ "faults", cmd_faults },

@@ -24,6 +24,18 @@ kernel_field() {
 # downloads that line's packages, so this machine's apt state never sees
 # another suite.
 
+# The root whose QEMU is the guests' newer client (qemu-new-client): one
+# that reads VFIO's IOVA-range capability (8.2 and later; Debian 12 has 7.2).
+NEWQEMU_SUITE=sid
+
+# newqemu_ensure: that root, with qemu-system-x86 installed in it.
+newqemu_ensure() {
+	root_ensure "$NEWQEMU_SUITE" || return 1
+	[ -x "$(root_dir "$NEWQEMU_SUITE")/usr/bin/qemu-system-x86_64" ] ||
+		root_run "$NEWQEMU_SUITE" apt-get install -y -q --no-install-recommends qemu-system-x86 \
+			>"$(root_dir "$NEWQEMU_SUITE").qemu.log" 2>&1
+}
+
 # root_dir SUITE: where the build root of SUITE lives.
 root_dir() { echo "$CACHE/roots/$1"; }
 

@@ -41,7 +41,7 @@ initramfs_base() {
 	cp "$TOP/.build/guest/vfio-tests" "$TOP/.build/guest/vfio-iova" "$dir/bin/" || return 1
 	cp "$TOP/tests/guest/init" "$dir/init"
 	cp "$TOP/tests/guest/qemu-client" "$TOP/tests/guest/dpdk-client" "$TOP/tests/guest/tool-client" \
-		"$TOP/tests/guest/bench-loop" "$dir/bin/"
+		"$TOP/tests/guest/qemu-new-client" "$TOP/tests/guest/bench-loop" "$dir/bin/"
 	cp "$TOP/tests/guest/allowed-diffs" "$dir/lib/vfio-iova/allowed-diffs"
 	cp "$ko" "$dir/lib/vfio-iova/vfio_iommu_iova.ko"
 	cp "$(dirname "$ko")/tests/mdev/vfio_iova_test_mdev.ko" "$dir/lib/vfio-iova/" || return 1
@@ -105,6 +105,9 @@ boot_scenario() {
 		echo "SCENARIO='$name'"
 		echo "LINE='$line'"
 		echo "BACKEND_PARAMS='$params'"
+		# The newer QEMU, where its root has it (tests/lib/common.sh).
+		[ ! -x "$(root_dir "$NEWQEMU_SUITE")/usr/bin/qemu-system-x86_64" ] ||
+			echo "NEWQEMU_ROOT='$(root_dir "$NEWQEMU_SUITE")'"
 		echo "$extra" | tr ';' '\n'
 	} >"$out/etc/scenario"
 	(cd "$out" && echo etc/scenario | cpio -o -H newc --quiet) >"$out/scenario.cpio"
