@@ -160,8 +160,12 @@ for row in "${rows[@]}"; do
 			echo "--- $name: console (tail)"; tail -n 40 "$dir/console.log" 2>/dev/null
 		fi ;;
 	fail:*)
-		if [ "$judged" -ne 0 ] && [ "${marker:-0}" -gt 0 ] && grep -Eq "${expect#fail:}" "$dir/results.tap"; then
-			result ok "$name" "broken test reported as failure"
+		# The broken case must show, and the guest's own self-checks
+		# (a sabotaged fuzzer and injection test) must have passed.
+		if [ "$judged" -ne 0 ] && [ "${marker:-0}" -gt 0 ] && grep -Eq "${expect#fail:}" "$dir/results.tap" &&
+			[ "$(grep -c '^ok [0-9]* - self-check: ' "$dir/results.tap")" -eq 2 ] &&
+			! grep -q '^not ok [0-9]* - self-check: ' "$dir/results.tap"; then
+			result ok "$name" "broken test, sabotaged fuzzer and injection test reported as failures"
 		else
 			result fail "$name" "a deliberately broken test was not reported"
 		fi ;;

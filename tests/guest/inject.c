@@ -127,7 +127,8 @@ static void run_close(struct run *run)
 static bool step(struct ctx *t, struct run *run, const char *what, long r)
 {
 	run->what = what;
-	if (!r)
+	/* The harness's self-check: a test that misses failures must fail. */
+	if (!r || getenv("VFIO_INJECT_SABOTAGE"))
 		return true;
 	run->fails++;
 	CHECK(t, r == -ENOMEM, "%s failed with %s, not ENOMEM", what, strerror((int)-r));
