@@ -19,6 +19,23 @@ static long set_vaddr(int c, uint64_t iova, uint64_t size, uint64_t vaddr)
 	return vt_map(c, iova, size, vaddr, VFIO_DMA_MAP_FLAG_VADDR);
 }
 
+/*
+ * Invalidate every vaddr, then unmap everything (invalid or not), each
+ * recorded; the unmap's result, and in *@n its byte count.
+ */
+static long invalidate_then_unmap_all(struct ctx *t, int c, uint64_t *n)
+{
+	long r;
+
+	*n = 0;
+	r = vt_unmap(c, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL | INVALIDATE, n);
+	record(t, "invalidate_all", "%ld %#llx", r, (unsigned long long)*n);
+	*n = 0;
+	r = vt_unmap(c, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, n);
+	record(t, "unmap_all", "%ld %#llx", r, (unsigned long long)*n);
+	return r;
+}
+
 void case_update_vaddr(struct ctx *t)
 {
 	uint64_t b1, b2, n = 0;
@@ -83,12 +100,7 @@ void case_update_vaddr(struct ctx *t)
 	record(t, "vmlck_after_takeover", "%ld", vt_vmlck_kb() - base);
 
 	/* Everything at once, then unmap everything, invalid or not. */
-	n = 0;
-	r = vt_unmap(vc.c, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL | INVALIDATE, &n);
-	record(t, "invalidate_all", "%ld %#llx", r, (unsigned long long)n);
-	n = 0;
-	r = vt_unmap(vc.c, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &n);
-	record(t, "unmap_all", "%ld %#llx", r, (unsigned long long)n);
+	invalidate_then_unmap_all(t, vc.c, &n);
 	record(t, "vmlck_end", "%ld", vt_vmlck_kb() - base);
 	vt_close(&vc);
 }
@@ -132,12 +144,7 @@ void case_update_vaddr_type1(struct ctx *t)
 	r = vt_unmap(vc.c, 0x201000, PAGE, INVALIDATE, &n);
 	record(t, "invalidate_part_of_b", "%ld %#llx", r, (unsigned long long)n);
 	record(t, "set_vaddr_a", "%ld", set_vaddr(vc.c, 0x100000, 2 * PAGE, b));
-	n = 0;
-	r = vt_unmap(vc.c, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL | INVALIDATE, &n);
-	record(t, "invalidate_all", "%ld %#llx", r, (unsigned long long)n);
-	n = 0;
-	r = vt_unmap(vc.c, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &n);
-	record(t, "unmap_all", "%ld %#llx", r, (unsigned long long)n);
+	r = invalidate_then_unmap_all(t, vc.c, &n);
 	CHECK(t, r == 0 && n == 4 * PAGE, "UNMAP_ALL of a type1 container: %ld %#llx", r,
 	      (unsigned long long)n);
 	vt_close(&vc);
