@@ -79,6 +79,7 @@ iommu_field() {
 
 # boot_scenario NAME LINE LAYOUT BASE_CPIO OUTDIR [EXTRA_ENV]: boot one
 # guest; OUTDIR gets console.log and results.tap.  Exit status of qemu.
+# GUEST_CPU overrides the CPU model (default max).
 # The guest has two edu devices, an e1000e NIC, a hot-pluggable edu behind
 # a root port (id hpedu) and this machine's root filesystem, or
 # GUEST_HOSTROOT (9p tag hostroot, read-only).
@@ -120,7 +121,7 @@ boot_scenario() {
 	python3 "$TOP/tests/lib/qmp-agent.py" "$qmp/sock" "$out/results.tap" "$out/qmp.log" &
 	agent=$!
 	timeout --kill-after=10 "$tmo" qemu-system-x86_64 \
-		-M "$machine" -accel "$accel" -cpu max -m 2G -smp 1 \
+		-M "$machine" -accel "$accel" -cpu "${GUEST_CPU:-max}" -m 2G -smp 1 \
 		-virtfs "local,path=${GUEST_HOSTROOT:-/},mount_tag=hostroot,security_model=none,readonly=on" \
 		-device "$iommu" -device edu -device edu \
 		-device e1000e,netdev=n0 -netdev user,id=n0,restrict=on \
