@@ -78,26 +78,53 @@ case $vfio in
 *) cp "$vfio" "$tmp/vfio.ko" ;;
 esac || refuse "cannot decompress $vfio"
 
-# vmlinuz is a boot stub followed by the compressed vmlinux ELF, which keeps
-# its .BTF section.  Try each compressed stream until one yields an ELF file.
-unpack_vmlinux() {
+# The kernel's own BTF (the base of vfio.ko's split BTF), into $tmp/base.
+# x86's vmlinuz is a boot stub followed by the compressed vmlinux ELF, which
+# keeps its .BTF section.  arm64's is the bare Image (raw or compressed),
+# which holds the BTF blob without any ELF around it: find the blob by its
+# header (magic 0xeb9f, version 1, 24-byte header) and its lengths.
+
+# raw_btf FILE: the largest well-formed BTF blob in FILE, into $tmp/base.
+raw_btf() {
+	best=0 boff=
+	for off in $(grep -aboP '\x9f\xeb\x01\x00\x18\x00\x00\x00' "$1" | cut -d: -f1); do
+		# shellcheck disable=SC2046
+		set -- "$1" $(od -An -tu4 --endian=little -j $((off + 8)) -N 16 "$1")
+		# type_off type_len str_off str_len: types first, then strings.
+		[ $# -eq 5 ] && [ "$2" -eq 0 ] && [ "$4" -ge "$3" ] || continue
+		size=$((24 + $4 + $5))
+		[ "$size" -le "$best" ] || { best=$size; boff=$off; }
+	done
+	[ -n "$boff" ] || return 1
+	tail -c +$((boff + 1)) "$1" | head -c "$best" >"$tmp/base"
+	[ "$(wc -c <"$tmp/base")" -eq "$best" ]
+}
+
+# is_elf FILE
+is_elf() { [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; }
+
+# kernel_btf: from vmlinuz itself or from each compressed stream in it.
+kernel_btf() {
+	raw_btf "$vmlinuz" && return 0
 	for magic in '\x28\xb5\x2f\xfd:zstd -qdc' '\xfd\x37\x7a\x58\x5a\x00:xz -qdc --single-stream' \
 		'\x1f\x8b\x08:gzip -qdc' '\x02\x21\x4c\x18:lz4 -qdc'; do
 		pat=${magic%%:*}
 		cmd=${magic#*:}
 		for off in $(grep -aboP "$pat" "$vmlinuz" | cut -d: -f1 | head -n 4); do
 			tail -c +$((off + 1)) "$vmlinuz" | $cmd >"$tmp/vmlinux" 2>/dev/null
-			if [ "$(head -c 4 "$tmp/vmlinux" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; then
+			if is_elf "$tmp/vmlinux"; then
+				mv "$tmp/vmlinux" "$tmp/base"
 				return 0
 			fi
+			raw_btf "$tmp/vmlinux" && return 0
 		done
 	done
 	return 1
 }
-unpack_vmlinux || refuse "cannot unpack the vmlinux ELF from $vmlinuz"
+kernel_btf || refuse "cannot find the kernel's BTF in $vmlinuz"
 
 # Render the types and normalise: no cacheline remarks, single spaces.
-pahole -F btf --btf_base "$tmp/vmlinux" \
+pahole -F btf --btf_base "$tmp/base" \
 	-C vfio_iommu_driver_ops,vfio_group_type,vfio_iommu_notify_type \
 	"$tmp/vfio.ko" >"$tmp/raw" 2>"$tmp/err"
 grep -q 'struct vfio_iommu_driver_ops {' "$tmp/raw" ||
