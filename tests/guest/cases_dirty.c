@@ -179,7 +179,7 @@ void case_dirty_pages_emulated(struct ctx *t)
 		return;
 	dev = xioctl(vc.g, VFIO_GROUP_GET_DEVICE_FD, (void *)t->mdev_uuid);
 	CHECK(t, dev >= 0, "open the test mdev: %d", dev);
-	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/cmd", t->mdev_uuid);
+	snprintf(path, sizeof(path), "/sys/devices/vfio_iova_test_mdev/%s/cmd", t->mdev_uuid);
 #define MDEV_CMD(...) do {						\
 		f = fopen(path, "w");					\
 		if (f) {						\

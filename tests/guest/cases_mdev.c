@@ -25,7 +25,7 @@ long mdev_cmd(struct ctx *t, unsigned long *sum, const char *fmt, ...)
 	va_list ap;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/cmd", t->mdev_uuid);
+	snprintf(path, sizeof(path), "/sys/devices/vfio_iova_test_mdev/%s/cmd", t->mdev_uuid);
 	f = fopen(path, "w");
 	if (!f)
 		return ret;
@@ -34,7 +34,7 @@ long mdev_cmd(struct ctx *t, unsigned long *sum, const char *fmt, ...)
 	va_end(ap);
 	if (fclose(f))
 		return ret;
-	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/result", t->mdev_uuid);
+	snprintf(path, sizeof(path), "/sys/devices/vfio_iova_test_mdev/%s/result", t->mdev_uuid);
 	f = fopen(path, "r");
 	if (f && fgets(buf, sizeof(buf), f)) {
 		unsigned long s = 0;
@@ -55,7 +55,8 @@ static long mdev_unmap_calls(struct ctx *t)
 	long n = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/unmap_calls", t->mdev_uuid);
+	snprintf(path, sizeof(path), "/sys/devices/vfio_iova_test_mdev/%s/unmap_calls",
+		 t->mdev_uuid);
 	f = fopen(path, "r");
 	if (f && fscanf(f, "%ld", &n) != 1)
 		n = -1;
