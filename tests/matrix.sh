@@ -18,9 +18,11 @@ done
 for line in $(kernel_lines); do
 	abi=$(kernel_abi "$line") || exit 1
 	root=$(kernel_root "$abi") || exit 1
-	BUILD_SUITE=$(kernel_field "$line" 5) || exit 1
-	build_module "$line ($abi)" "$abi" "$root" "$TOP/.build/$abi"
+	BUILD_SUITE=$(kernel_suite "$line") || exit 1
+	mapfile -t vars < <(line_make_vars "$line" "$abi")
+	[ "${#vars[@]}" -gt 0 ] || die "no headers for $line ($abi)"
+	build_module "$line ($abi)" "$abi" "$root" "$TOP/.build/$abi" "${vars[@]}"
 	build_module "$line ($abi) with fault injection" "$abi" "$root" "$TOP/.build/$abi-inject" \
-		VFIO_IOVA_FAULT_INJECT=1
+		"${vars[@]}" VFIO_IOVA_FAULT_INJECT=1
 done
 exit $((failed > 0))

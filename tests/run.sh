@@ -81,10 +81,10 @@ else
 fi
 
 phase "guest scenarios"
-gcc -static -O2 -Wall -Wextra -Werror -o .build/guest/vfio-tests tests/guest/*.c ||
-	die "cannot build the guest test program"
-make -s tool && make -s tool CC="gcc -static" TOOL=.build/guest/vfio-iova ||
-	die "cannot build the vfio-iova tool for the guest"
+make -s tool || die "cannot build the vfio-iova tool"
+for arch in $(kernel_archs); do
+	build_guest_tools "$arch" || die "cannot build the guests' programs for $arch"
+done
 declare -A base
 for line in $(kernel_lines); do
 	abi=$(kernel_abi "$line")

@@ -78,7 +78,7 @@ guest() {
 		"judge '$dir/results.tap' >/dev/null"
 }
 
-mapfile -t lines < <(kernel_lines)
+mapfile -t lines < <(kernel_lines amd64)
 [ ${#lines[@]} -ge 2 ] || die "the DKMS test needs two kernel lines in tests/kernels.conf"
 orders=("${lines[0]} ${lines[1]} intel48")
 # The other order (a downgrade, as after booting an older kernel) in make
@@ -155,7 +155,7 @@ done
 PREV_SUITE=trixie
 unstable_step() {
 	local line=$1 suite r oabi nabi
-	suite=$(kernel_field "$line" 5) || return 1
+	suite=$(kernel_suite "$line") || return 1
 	root_ensure "$suite" || return 1
 	r=$(root_dir "$suite-dkms")
 	rm -rf "$r"
@@ -181,8 +181,8 @@ unstable_step() {
 	guest "dkms-$line-installed" "$nabi" "$line" amd installed "$r"
 	[ -n "${KEEP:-}" ] || rm -rf "$r"
 }
-for line in $(kernel_lines); do
-	[ "$(kernel_field "$line" 5)" = - ] || unstable_step "$line"
+for line in $(kernel_lines amd64); do
+	[ "$(kernel_suite "$line")" = - ] || unstable_step "$line"
 done
 
 echo "1..$check_n"

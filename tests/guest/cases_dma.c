@@ -10,8 +10,10 @@
  * off-by-one in its range check), so transfers are half a page.
  */
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -24,6 +26,8 @@
 #define EDU_CMD_START 1
 #define EDU_CMD_TO_RAM 2
 #define EDU_BUF 0x40000
+#define EDU_IRQ_RAISE 0x60
+#define EDU_IRQ_ACK 0x64
 #define XFER EDU_XFER
 
 #define IOVA_SRC 0x1000000ULL
@@ -115,6 +119,90 @@ static void edu_expect_copy(struct ctx *t, struct edu *e, const unsigned char *s
 	r = !edu_copy(e, IOVA_SRC, IOVA_DST) && !memcmp(src, dst, XFER);
 	record(t, key, "%ld", r);
 	CHECK(t, r, "%s", why);
+}
+
+/* Route MSI vector 0 of @e to @fd (-1: tear it down); 0 or -errno. */
+static long edu_msi_route(struct edu *e, int fd)
+{
+	char buf[sizeof(struct vfio_irq_set) + sizeof(int)];
+	struct vfio_irq_set *irq = (struct vfio_irq_set *)buf;
+
+	memset(buf, 0, sizeof(buf));
+	irq->argsz = sizeof(buf);
+	irq->index = VFIO_PCI_MSI_IRQ_INDEX;
+	irq->start = 0;
+	if (fd < 0) {
+		irq->flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
+		irq->count = 0;
+	} else {
+		irq->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+		irq->count = 1;
+		memcpy(irq->data, &fd, sizeof(fd));
+	}
+	return xioctl(e->fd, VFIO_DEVICE_SET_IRQS, irq);
+}
+
+/*
+ * An MSI from the device reaches user space through the IOMMU: edu raises
+ * its interrupt, VFIO_DEVICE_SET_IRQS routed MSI vector 0 to an eventfd,
+ * and the eventfd must fire.  Under an IOMMU that translates MSI writes
+ * (arm64's SMMU and its software MSI window) this needs the backend to have
+ * taken the domain's MSI cookie.  Twice: a second container, after the
+ * first went, gets a domain (and a cookie) of its own.  A map onto the MSI
+ * window is refused, and ours names the window in the kernel log.
+ */
+void case_edu_msi(struct ctx *t)
+{
+	struct vfio_irq_info info = { .argsz = sizeof(info), .index = VFIO_PCI_MSI_IRQ_INDEX };
+	struct edu e = { -1, MAP_FAILED, 0 };
+	uint64_t msi, msi_last, n;
+	struct pollfd pfd;
+	struct vt_cont vc;
+	char key[32], what[64];
+	unsigned char *b;
+	int round, fired;
+	long r;
+
+	b = vt_buffer(PAGE);
+	CHECK(t, !vt_msi_window(t->group, &msi, &msi_last), "group %d has no msi region", t->group);
+	for (round = 0; b && round < 2; round++) {
+		if (vt_open(t, &vc, VFIO_TYPE1v2_IOMMU))
+			return;
+		if (edu_open(t, vc.g, t->device, &e))
+			goto next;
+		r = xioctl(e.fd, VFIO_DEVICE_GET_IRQ_INFO, &info);
+		CHECK(t, !r && info.count >= 1, "edu has no MSI vector: %ld count %u", r,
+		      info.count);
+		pfd.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		pfd.events = POLLIN;
+		r = edu_msi_route(&e, pfd.fd);
+		snprintf(key, sizeof(key), "route_%d", round);
+		record(t, key, "%ld", r);
+		CHECK(t, !r, "VFIO_DEVICE_SET_IRQS(MSI): %ld", r);
+		*(volatile uint32_t *)(e.bar + EDU_IRQ_RAISE) = 1;
+		fired = poll(&pfd, 1, 10000) == 1 && read(pfd.fd, &n, sizeof(n)) == sizeof(n);
+		*(volatile uint32_t *)(e.bar + EDU_IRQ_ACK) = 1;
+		snprintf(key, sizeof(key), "fired_%d", round);
+		record(t, key, "%d", fired);
+		CHECK(t, fired, "round %d: edu's MSI did not reach the eventfd within 10 s", round);
+		edu_msi_route(&e, -1);
+		close(pfd.fd);
+		if (round)
+			goto next;
+		r = vt_map(vc.c, msi, PAGE, (uintptr_t)b, VFIO_DMA_MAP_FLAG_READ);
+		record(t, "map_msi_window", "%ld", r);
+		CHECK(t, r == -EINVAL, "a map onto the MSI window [%#llx-%#llx]: %ld",
+		      (unsigned long long)msi, (unsigned long long)msi_last, r);
+		if (!strcmp(t->backend, "vfio_iommu_iova")) {
+			snprintf(key, sizeof(key), "map [%#llx-", (unsigned long long)msi);
+			snprintf(what, sizeof(what), "[%#llx-%#llx] (", (unsigned long long)msi,
+				 (unsigned long long)msi_last);
+			CHECK(t, vt_klog_has(key, what), "no log line names the window %s", what);
+		}
+next:
+		edu_close(&e);
+		vt_close(&vc);
+	}
 }
 
 void case_edu_dma(struct ctx *t)
@@ -301,8 +389,6 @@ void case_unsafe_interrupts(struct ctx *t)
 	vt_set_param(t->backend, "allow_unsafe_interrupts", old);
 }
 
-#define MSI_REGION "overlaps its reserved region [0xfee00000-0xfeefffff] (msi)"
-
 static int open_group_fd(struct ctx *t, int group)
 {
 	char path[64];
@@ -323,9 +409,10 @@ static int open_group_fd(struct ctx *t, int group)
  */
 void case_attach_conflict(struct ctx *t)
 {
-	char before[1024], after[1024], buf[1024];
+	char before[1024], after[1024], buf[1024], region[128];
 	unsigned char *src, *dst;
 	struct edu e = { -1, MAP_FAILED, 0 };
+	uint64_t msi = 0, msi_last = 0;
 	struct vt_ranges vr;
 	uint64_t unmapped;
 	struct vt_cont vc;
@@ -333,15 +420,21 @@ void case_attach_conflict(struct ctx *t)
 	long r;
 
 	CHECK(t, t->mdev_group >= 0, "this scenario needs the test mdev");
+	/* The edu group's MSI window, whichever the architecture and IOMMU. */
+	r = vt_msi_window(t->group, &msi, &msi_last);
+	CHECK(t, !r, "group %d reports no msi reserved region", t->group);
+	/* Ours names the type: (msi), or (sw-msi) for the SMMU's software window. */
+	snprintf(region, sizeof(region), "overlaps its reserved region [%#llx-%#llx] (",
+		 (unsigned long long)msi, (unsigned long long)msi_last);
 	src = vt_buffer(PAGE);
 	dst = vt_buffer(PAGE);
-	if (t->mdev_group < 0 || !src || !dst ||
+	if (r || t->mdev_group < 0 || !src || !dst ||
 	    vt_open_group(t, &vc, t->mdev_group, VFIO_TYPE1v2_IOMMU))
 		return;
 	memset(src, 0x5a, PAGE);
 	vt_get_ranges(vc.c, &vr);
 	record(t, "mdev_only_ranges", "%u", vr.nr);
-	r = vt_map(vc.c, 0xfee00000, PAGE, (uintptr_t)src, VFIO_DMA_MAP_FLAG_READ);
+	r = vt_map(vc.c, msi, PAGE, (uintptr_t)src, VFIO_DMA_MAP_FLAG_READ);
 	record(t, "map_msi_window", "%ld", r);
 	CHECK(t, r == 0, "an emulated-only container must not restrict IOVAs: %ld", r);
 	record(t, "map_src", "%ld", vt_map(vc.c, IOVA_SRC, PAGE, (uintptr_t)src,
@@ -369,15 +462,15 @@ void case_attach_conflict(struct ctx *t)
 		if (f)
 			pclose(f);
 		CHECK(t, strstr(buf, "refused_attaches: 1") &&
-		      strstr(buf, MSI_REGION),
+		      strstr(buf, region),
 		      "debugfs stats do not say why: %s", buf);
-		snprintf(buf, sizeof(buf),
-			 "attach of group %d refused: mapping [0xfee00000-0xfee00fff]", t->group);
-		CHECK(t, vt_klog_has(buf, MSI_REGION),
+		snprintf(buf, sizeof(buf), "attach of group %d refused: mapping [%#llx-%#llx]",
+			 t->group, (unsigned long long)msi, (unsigned long long)msi + PAGE - 1);
+		CHECK(t, vt_klog_has(buf, region),
 		      "no kernel log line names the group, the mapping and the region");
 	}
 	unmapped = 0;
-	r = vt_unmap(vc.c, 0xfee00000, PAGE, 0, &unmapped);
+	r = vt_unmap(vc.c, msi, PAGE, 0, &unmapped);
 	record(t, "msi_mapping_kept", "%ld %#llx", r, (unsigned long long)unmapped);
 
 	/* Beyond a 39-bit aperture: refused where the IOMMU cannot reach it. */
@@ -408,7 +501,7 @@ void case_attach_conflict(struct ctx *t)
 	/* Unrestricted: no capability, or (as stock says it) all of it. */
 	CHECK(t, vr.nr == 0 || (vr.nr == 1 && vr.r[0].start == 0 && vr.r[0].end == UINT64_MAX),
 	      "ranges did not widen after the detach");
-	r = vt_map(vc.c, 0xfee00000, PAGE, (uintptr_t)src, VFIO_DMA_MAP_FLAG_READ);
+	r = vt_map(vc.c, msi, PAGE, (uintptr_t)src, VFIO_DMA_MAP_FLAG_READ);
 	record(t, "map_msi_after_detach", "%ld", r);
 	CHECK(t, r == 0, "the MSI window is still refused after the detach: %ld", r);
 	unmapped = 0;

@@ -243,6 +243,7 @@ void case_map_ranges(struct ctx *t)
 	}
 	/* Well-known reserved regions, whether or not this layout has them. */
 	record(t, "msi_window", "%ld", vt_map(vc.c, 0xfee00000, PAGE, b, RW));
+	record(t, "arm_sw_msi", "%ld", vt_map(vc.c, 0x8000000, PAGE, b, RW));
 	record(t, "ht_hole", "%ld", vt_map(vc.c, 0xfd00000000ULL, PAGE, b, RW));
 	record(t, "above_39bit", "%ld", vt_map(vc.c, 1ULL << 39, PAGE, b, RW));
 	record(t, "above_48bit", "%ld", vt_map(vc.c, 1ULL << 48, PAGE, b, RW));

@@ -44,16 +44,20 @@
 #define QEMU_ID "hpedu"
 #define QEMU_BUS "hp0"
 
-/* Ask the host to run a QMP command on the QEMU this guest runs in. */
+/*
+ * Ask the host to run a QMP command on the QEMU this guest runs in, on the
+ * results channel (RESULTS_TTY, from tests/guest/init).
+ */
 static int qmp_request(struct ctx *t, const char *execute, const char *args)
 {
+	const char *tty = getenv("RESULTS_TTY") ? getenv("RESULTS_TTY") : "/dev/ttyS1";
 	char line[256];
 	int fd, n;
 
 	n = snprintf(line, sizeof(line),
 		     "# qmp-request {\"execute\": \"%s\", \"arguments\": {%s}}\n", execute, args);
-	fd = open("/dev/ttyS1", O_WRONLY | O_NOCTTY);
-	CHECK(t, fd >= 0, "open /dev/ttyS1: %s", strerror(errno));
+	fd = open(tty, O_WRONLY | O_NOCTTY);
+	CHECK(t, fd >= 0, "open %s: %s", tty, strerror(errno));
 	if (fd < 0)
 		return -1;
 	CHECK(t, write(fd, line, n) == n, "write the QMP request");

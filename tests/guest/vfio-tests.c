@@ -75,6 +75,7 @@ static const struct {
 	{ "owner-exit", case_owner_exit },
 	{ "disable-hugepages", case_disable_hugepages },
 	{ "edu-dma", case_edu_dma },
+	{ "edu-msi", case_edu_msi },
 	{ "two-groups", case_two_groups },
 	{ "unsafe-interrupts", case_unsafe_interrupts },
 	{ "attach-conflict", case_attach_conflict },

@@ -80,6 +80,13 @@ int vt_info_hex(int c, char *hex, size_t len);
 /* A number from our debugfs stats of this process's (last) container. */
 long vt_our_stat(const char *key);
 
+/*
+ * The group's MSI window: its first reserved region of type msi (x86: the
+ * interrupt range at 0xfee00000; arm64: the SMMU's software MSI window or
+ * the ITS doorbell).  0 if found.
+ */
+int vt_msi_window(int group, uint64_t *start, uint64_t *last);
+
 /* Is there a kernel log line containing both @a and @b? */
 int vt_klog_has(const char *a, const char *b);
 
@@ -123,6 +130,7 @@ int cmd_unplug_race(int argc, char **argv);
 
 /* Cases, one function each, in the files cases_*.c (table in vfio-tests.c). */
 void case_set_iommu_type1v2(struct ctx *t);
+void case_edu_msi(struct ctx *t);
 void case_set_iommu_type1(struct ctx *t);
 void case_extensions(struct ctx *t);
 void case_get_info(struct ctx *t);

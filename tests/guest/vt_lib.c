@@ -255,6 +255,27 @@ long vt_set_param(const char *module, const char *param, long value)
 	return old;
 }
 
+int vt_msi_window(int group, uint64_t *start, uint64_t *last)
+{
+	unsigned long long s, l;
+	char path[96], type[32];
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/reserved_regions", group);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (!found && fscanf(f, "%llx %llx %31s", &s, &l, type) == 3)
+		found = !strcmp(type, "msi");
+	fclose(f);
+	if (!found)
+		return -1;
+	*start = s;
+	*last = l;
+	return 0;
+}
+
 int vt_klog_has(const char *a, const char *b)
 {
 	static char log[1 << 20];

@@ -64,7 +64,7 @@ check "struct copy agreeing with BTF: builds" "[ $rc -eq 0 ] && [ -e $w/vfio_iom
 # with the message that names the kernel and what to do.
 for line in $(kernel_lines); do
 	labi=$(kernel_abi "$line") && lroot=$(kernel_root "$labi") &&
-		suite=$(kernel_field "$line" 5) || exit 1
+		suite=$(kernel_suite "$line") || exit 1
 	lw=$TOP/.build/layout-guard-$labi
 	rm -rf "$lw"
 	mkdir -p "$lw"

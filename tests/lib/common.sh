@@ -7,14 +7,40 @@ KERNELS_CONF=$TOP/tests/kernels.conf
 
 die() { echo "error: $*" >&2; exit 1; }
 
-# kernel_lines: print the supported lines, one per line.
-kernel_lines() { awk '!/^#/ && NF { print $1 }' "$KERNELS_CONF"; }
+# kernel_lines [ARCH]: print the supported lines (of ARCH), one per line.
+kernel_lines() { awk -v a="${1:-}" '!/^#/ && NF && (a == "" || $3 == a) { print $1 }' "$KERNELS_CONF"; }
 
-# kernel_field LINE N: field N (2 = image pkg, 3 = headers pkg, 4 = accel,
-# 5 = build root: "-" for this machine, else a Debian suite, see root_run).
+# kernel_field LINE N: field N of tests/kernels.conf (2 = stock line,
+# 3 = arch, 4 = image pkg, 5 = headers pkg, 6 = accel, 7 = build root: "-"
+# for this machine, else a Debian suite, see root_run).
 kernel_field() {
 	awk -v l="$1" -v n="$2" '!/^#/ && $1 == l { print $n; f = 1 } END { exit !f }' \
 		"$KERNELS_CONF" || die "unknown kernel line '$1' (see tests/kernels.conf)"
+}
+
+# kernel_archs: the architectures of the supported lines.
+kernel_archs() { awk '!/^#/ && NF { print $3 }' "$KERNELS_CONF" | sort -u; }
+
+# kernel_arch LINE, kernel_suite LINE: the line's architecture and root.
+kernel_arch() { kernel_field "$1" 3; }
+kernel_suite() { kernel_field "$1" 7; }
+
+# cross_compile ARCH: the CROSS_COMPILE prefix for ARCH on this machine
+# (empty for its own).
+cross_compile() {
+	[ "$1" = "$(dpkg --print-architecture)" ] && return 0
+	case $1 in
+	arm64) echo aarch64-linux-gnu- ;;
+	*) die "no cross compiler known for $1" ;;
+	esac
+}
+
+# kernel_arch_name ARCH: the kernel's name for a Debian architecture.
+kernel_arch_name() {
+	case $1 in
+	amd64) echo x86_64 ;;
+	*) echo "$1" ;;
+	esac
 }
 
 # Build roots.  A kernel line whose headers do not install on this machine
@@ -59,6 +85,11 @@ root_ensure() {
 		echo 'Acquire::Check-Valid-Until "false";' >"$dir/etc/apt/apt.conf.d/99vfio-iova"
 		touch "$dir/.done"
 	fi
+	# Its arm64 kernels (headers unpacked, never installed) come from its apt.
+	if ! grep -qx arm64 "$dir/var/lib/dpkg/arch" 2>/dev/null; then
+		root_run "$suite" dpkg --add-architecture arm64 || die "cannot add arm64 to the $suite root"
+		rm -f "$dir/.updated"
+	fi
 	if [ -z "$(find "$dir/.updated" -mmin -1440 2>/dev/null)" ]; then
 		root_run "$suite" apt-get update -q >"$dir.update.log" 2>&1 ||
 			{ tail -n 20 "$dir.update.log" >&2; die "apt-get update in the $suite root failed"; }
@@ -87,7 +118,7 @@ root_run() {
 # build root, or this machine's.
 line_apt() {
 	local suite
-	suite=$(kernel_field "$1" 5) || exit 1
+	suite=$(kernel_suite "$1") || exit 1
 	shift
 	if [ "$suite" = - ]; then
 		"$@"
@@ -99,9 +130,9 @@ line_apt() {
 # kernel_abi LINE: the ABI the line's meta-package points at right now.
 kernel_abi() {
 	local pkg abi
-	pkg=$(kernel_field "$1" 2) || exit 1
+	pkg=$(kernel_field "$1" 4):$(kernel_arch "$1") || exit 1
 	abi=$(line_apt "$1" apt-cache depends "$pkg" 2>/dev/null |
-		sed -n 's/^ *Depends: linux-image-\(.*\)$/\1/p' | grep -v unsigned | head -n1)
+		sed -n 's/^ *Depends: linux-image-\([^:]*\).*$/\1/p' | grep -v unsigned | head -n1)
 	[ -n "$abi" ] || die "cannot resolve the ABI of $pkg (run apt-get update?)"
 	echo "$abi"
 }
@@ -125,13 +156,15 @@ kernel_root() {
 		return
 	fi
 	if [ ! -e "$dir/.done" ]; then
-		local line pkgs deb
+		local line pkgs deb arch
 		line=$(abi_line "$abi") || exit 1
+		arch=$(kernel_arch "$line") || exit 1
 		rm -rf "$dir"
 		mkdir -p "$dir/deb" || die "cannot create $dir"
 		# Newer images are split into parts (linux-binary-ABI, linux-modules-ABI...).
-		pkgs="linux-image-$abi $(line_apt "$line" apt-cache depends "linux-image-$abi" |
-			grep -o "linux-[a-z]*-$abi\$" | sort -u | tr '\n' ' ')"
+		pkgs="linux-image-$abi:$arch $(line_apt "$line" apt-cache depends "linux-image-$abi:$arch" |
+			grep -o "linux-[a-z]*-$abi\(:$arch\)\?\$" | sed "s/:$arch\$//; s/\$/:$arch/" |
+			sort -u | tr '\n' ' ')"
 		# shellcheck disable=SC2086
 		line_apt "$line" sh -c 'cd "$1" && shift && apt-get download -q "$@"' sh "$dir/deb" $pkgs >&2 ||
 			die "apt-get download $pkgs failed"
@@ -176,22 +209,12 @@ module_paths() {
 	done | awk '$1 == "insmod" { print $2 }'
 }
 
-# root_headers SUITE ABI: the headers of kernel ABI installed in the build
-# root of SUITE, ready for C=2.
-root_headers() {
-	local suite=$1 abi=$2 dir kbuild
-	dir=$(root_dir "$suite")
-	root_ensure "$suite" || return 1
-	if [ ! -e "$dir/lib/modules/$abi/build/Makefile" ]; then
-		root_run "$suite" apt-get install -y -q --no-install-recommends "linux-headers-$abi" \
-			>"$dir.headers.log" 2>&1 ||
-			{ tail -n 20 "$dir.headers.log" >&2; echo "cannot install linux-headers-$abi in the $suite root" >&2; return 1; }
-	fi
-	# Debian's linux-kbuild lacks scripts/checker-valid.sh, without which
-	# the kernel's Makefile turns C=2 into a warning and runs no sparse.
-	kbuild=$(readlink -f "$dir/lib/modules/$abi/build/scripts") || return 1
-	kbuild=$dir${kbuild#"$dir"}
-	[ -e "$kbuild/checker-valid.sh" ] || install -m 755 /dev/stdin "$kbuild/checker-valid.sh" <<'EOS'
+# kbuild_checker SCRIPTS: Debian's linux-kbuild lacks
+# scripts/checker-valid.sh, without which the kernel's Makefile turns C=2
+# into a warning and runs no sparse: put one into SCRIPTS (a path on this
+# machine).
+kbuild_checker() {
+	[ -e "$1/checker-valid.sh" ] || install -m 755 /dev/stdin "$1/checker-valid.sh" <<'EOS'
 #!/bin/sh
 # Put here by vfio-iommu-iova's test harness (tests/lib/common.sh): Debian's
 # linux-kbuild package does not ship it.  Prints 1 if the checker "$@"
@@ -204,6 +227,88 @@ rm -f "$t"
 EOS
 }
 
+# line_headers LINE ABI: the headers of kernel ABI where LINE's build finds
+# them; prints their directory (KDIR) as that build sees it (inside the
+# build root, for a line that has one).  The headers of this machine's
+# architecture are installed (here by tests/install-deps.sh, in a root by
+# apt).  Another architecture's headers package cannot be installed (its
+# kbuild dependency would be of that architecture): it is unpacked, here
+# under the cache or in the root at its own path, next to this machine's
+# linux-kbuild and -common headers, and its cross compiler installed.
+line_headers() {
+	local line=$1 abi=$2 suite arch dir kdir=/usr/src/linux-headers-$2 deps log gcc
+	suite=$(kernel_suite "$line") && arch=$(kernel_arch "$line") || return 1
+	if [ "$arch" = "$(dpkg --print-architecture)" ]; then
+		if [ "$suite" != - ]; then
+			dir=$(root_dir "$suite")
+			root_ensure "$suite" || return 1
+			[ -e "$dir/lib/modules/$abi/build/Makefile" ] ||
+				root_run "$suite" apt-get install -y -q --no-install-recommends "linux-headers-$abi" \
+					>"$dir.headers.log" 2>&1 ||
+				{ tail -n 20 "$dir.headers.log" >&2; echo "cannot install linux-headers-$abi in the $suite root" >&2; return 1; }
+			kbuild_checker "$dir$(readlink "$dir/usr/src/linux-headers-$abi/scripts" |
+				sed 's|^\.\./\.\.|/usr|')" || return 1
+		fi
+		echo "/lib/modules/$abi/build"
+		return 0
+	fi
+	if [ "$suite" = - ]; then
+		dir=$CACHE/headers/$abi
+	else
+		dir=$(root_dir "$suite")
+		root_ensure "$suite" || return 1
+	fi
+	log=$dir.headers-$abi.log
+	if [ ! -e "$dir$kdir/.vfio-iova-done" ]; then
+		mkdir -p "$dir" "$CACHE/headers" || return 1
+		# Its kbuild and -common headers, of this machine's architecture.
+		deps=$(line_apt "$line" apt-cache depends "linux-headers-$abi:$arch" |
+			sed -n 's/^ *Depends: \(linux-\(headers-[^ :]*-common\|kbuild-[^ :]*\)\).*/\1/p')
+		[ -n "$deps" ] || { echo "no kbuild dependency of linux-headers-$abi:$arch" >&2; return 1; }
+		# (under kernels/, which a build root sees at the same path)
+		local deb=$CACHE/kernels/.headers-$abi
+		rm -rf "$deb" && mkdir -p "$deb" || return 1
+		# shellcheck disable=SC2086
+		line_apt "$line" apt-get install -y -q --no-install-recommends $deps >"$log" 2>&1 &&
+			line_apt "$line" sh -c 'cd "$1" && apt-get download -q "$2"' sh "$deb" \
+				"linux-headers-$abi:$arch" >>"$log" 2>&1 &&
+			dpkg-deb -x "$deb"/*.deb "$dir" ||
+			{ tail -n 20 "$log" >&2; echo "cannot unpack linux-headers-$abi:$arch" >&2; return 1; }
+		rm -rf "$deb"
+		# Here, its scripts link (../../lib/linux-kbuild-X) must find ours.
+		if [ "$suite" = - ]; then
+			local kb
+			kb=$(readlink "$dir$kdir/scripts" | sed -n 's|^\.\./\.\./lib/\([^/]*\)/scripts$|\1|p')
+			[ -n "$kb" ] && mkdir -p "$dir/usr/lib" && ln -sfn "/usr/lib/$kb" "$dir/usr/lib/$kb" ||
+				{ echo "unexpected scripts link in linux-headers-$abi" >&2; return 1; }
+		fi
+		# Its compiler: the cross gcc of the version the kernel was built with.
+		gcc=$(sed -n 's/^CC = .*)gcc-\([0-9]*\)$/\1/p' "$dir$kdir/.kernelvariables")
+		[ -n "$gcc" ] || { echo "no compiler version in $dir$kdir/.kernelvariables" >&2; return 1; }
+		line_apt "$line" apt-get install -y -q --no-install-recommends \
+			"gcc-$gcc-$(cross_compile "$arch" | sed 's/-$//')" >>"$log" 2>&1 ||
+			{ tail -n 20 "$log" >&2; echo "cannot install the gcc-$gcc cross compiler for $arch" >&2; return 1; }
+		touch "$dir$kdir/.vfio-iova-done"
+	fi
+	if [ "$suite" = - ]; then
+		kbuild_checker "$(readlink -f "$dir$kdir/scripts")" || return 1
+		echo "$dir$kdir"
+	else
+		kbuild_checker "$dir$(readlink "$dir$kdir/scripts" | sed 's|^\.\./\.\.|/usr|')" || return 1
+		echo "$kdir"
+	fi
+}
+
+# line_make_vars LINE ABI: the make variables that build LINE's modules
+# (KDIR, and ARCH and CROSS_COMPILE for another architecture), a line each.
+line_make_vars() {
+	local arch kdir
+	arch=$(kernel_arch "$1") && kdir=$(line_headers "$1" "$2") || return 1
+	echo "KDIR=$kdir"
+	[ "$arch" = "$(dpkg --print-architecture)" ] ||
+		printf 'ARCH=%s\nCROSS_COMPILE=%s\n' "$arch" "$(cross_compile "$arch")"
+}
+
 # build_module WHAT ABI ROOT OUT [MAKE_VAR...]: build our module (and the
 # test mdev) for kernel ABI, whose image is extracted at ROOT, in OUT, W=1
 # C=2; any warning fails.  With BUILD_SUITE set (a kernel line's build
@@ -213,10 +318,7 @@ build_module() {
 	local what=$1 abi=$2 root=$3 out=$4 log=$4.log run=
 	shift 4
 	rm -rf "$out"	# whatever happens next, no older module stays here
-	if [ "${BUILD_SUITE:--}" != - ]; then
-		root_headers "$BUILD_SUITE" "$abi" || die "no build root for $abi"
-		run="root_run $BUILD_SUITE"
-	fi
+	[ "${BUILD_SUITE:--}" = - ] || run="root_run $BUILD_SUITE"
 	n=$((n + 1))
 	rm -rf "$out"
 	mkdir -p "$out/tests"

@@ -26,19 +26,70 @@ add_modules() {
 	touch "$dir/lib/vfio-iova/load-order"
 	for m in $(module_paths "$root" "$abi" "$@"); do
 		p=$(unpack_module "$m" "$dir") || return 1
-		grep -qx "$p" "$dir/lib/vfio-iova/load-order" || echo "$p" >>"$dir/lib/vfio-iova/load-order"
+		grep -qx "$p" "$dir/lib/vfio-iova/load-order" "$dir/lib/vfio-iova/early-order" 2>/dev/null ||
+			echo "$p" >>"$dir/lib/vfio-iova/load-order"
 	done
+}
+
+# abi_arch ABI: the architecture of a kernel, from its ABI's flavour.
+abi_arch() {
+	case $1 in
+	*-arm64) echo arm64 ;;
+	*) echo amd64 ;;
+	esac
+}
+
+# guest_bin ARCH: where the guests' static programs of ARCH are built
+# (build_guest_tools).
+guest_bin() {
+	if [ "$1" = "$(dpkg --print-architecture)" ]; then
+		echo "$TOP/.build/guest"
+	else
+		echo "$TOP/.build/guest/$1"
+	fi
+}
+
+# busybox_of ARCH: a static busybox of ARCH (this machine's, or
+# busybox-static of ARCH unpacked into the cache).
+busybox_of() {
+	local d=$CACHE/busybox-$1
+	if [ "$1" = "$(dpkg --print-architecture)" ]; then
+		echo /bin/busybox
+		return 0
+	fi
+	if [ ! -x "$d/bin/busybox" ]; then
+		rm -rf "$d" "$d.deb" && mkdir -p "$d.deb" &&
+			(cd "$d.deb" && apt-get download -q "busybox-static:$1") >/dev/null 2>&1 &&
+			dpkg-deb -x "$d.deb"/*.deb "$d" && rm -rf "$d.deb" ||
+			{ echo "cannot unpack busybox-static:$1" >&2; return 1; }
+	fi
+	echo "$d/bin/busybox"
+}
+
+# build_guest_tools ARCH: the static test program and vfio-iova for the
+# guests of ARCH, in guest_bin ARCH.
+build_guest_tools() {
+	local cc=gcc out
+	out=$(guest_bin "$1")
+	mkdir -p "$out" || return 1
+	[ "$1" = "$(dpkg --print-architecture)" ] || cc=$(cross_compile "$1")gcc
+	$cc -static -O2 -Wall -Wextra -Werror -o "$out/vfio-tests" "$TOP"/tests/guest/*.c ||
+		{ echo "cannot build the guest test program for $1" >&2; return 1; }
+	make -s -C "$TOP" tool CC="$cc -static" TOOL="$out/vfio-iova" ||
+		{ echo "cannot build vfio-iova for $1" >&2; return 1; }
 }
 
 # initramfs_base ABI KO OUT: the per-kernel part of the initramfs (busybox,
 # test binary, the kernel's VFIO modules, our module).
 initramfs_base() {
-	local abi=$1 ko=$2 out=$3 root dir
+	local abi=$1 ko=$2 out=$3 root dir arch bin
 	root=$(kernel_prepare "$abi") || return 1
+	arch=$(abi_arch "$abi")
+	bin=$(guest_bin "$arch")
 	dir=$(mktemp -d) || return 1
 	mkdir -p "$dir"/{bin,dev,proc,sys,etc,lib/vfio-iova/mods}
-	cp /bin/busybox "$dir/bin/busybox" || return 1
-	cp "$TOP/.build/guest/vfio-tests" "$TOP/.build/guest/vfio-iova" "$dir/bin/" || return 1
+	cp "$(busybox_of "$arch")" "$dir/bin/busybox" || return 1
+	cp "$bin/vfio-tests" "$bin/vfio-iova" "$dir/bin/" || return 1
 	cp "$TOP/tests/guest/init" "$dir/init"
 	cp "$TOP/tests/guest/qemu-client" "$TOP/tests/guest/dpdk-client" "$TOP/tests/guest/tool-client" \
 		"$TOP/tests/guest/qemu-new-client" "$TOP/tests/guest/bench-loop" "$dir/bin/"
@@ -49,10 +100,20 @@ initramfs_base() {
 	[ ! -e "$(dirname "$ko")-inject/vfio_iommu_iova.ko" ] ||
 		cp "$(dirname "$ko")-inject/vfio_iommu_iova.ko" "$dir/lib/vfio-iova/vfio_iommu_iova-inject.ko"
 
-	# virtio-iommu first where the kernel has it, then vfio-pci and its deps.
-	local want=(vfio-pci mdev 9p 9pnet_virtio virtio_pci)
-	[ -z "$(find "$root/lib/modules/$abi" -name 'virtio[-_]iommu.ko*' | head -n1)" ] ||
-		want=(virtio_iommu "${want[@]}")
+	# The results channel first, where it is a module (arm64's virtio
+	# console: tests/guest/init loads early-order before it opens it).
+	touch "$dir/lib/vfio-iova/early-order"
+	if [ "$arch" = arm64 ]; then
+		add_modules "$root" "$abi" "$dir" virtio_pci virtio_console || return 1
+		mv "$dir/lib/vfio-iova/load-order" "$dir/lib/vfio-iova/early-order"
+	fi
+	# virtio-iommu first where the kernel has it, then vfio-pci and its
+	# deps, and mdev where it exists (not in Debian's arm64 kernels).
+	local want=(vfio-pci 9p 9pnet_virtio virtio_pci) m
+	for m in virtio_iommu mdev; do
+		[ -z "$(find "$root/lib/modules/$abi" -name "$m.ko*" -o -name "${m//_/-}.ko*" | head -n1)" ] ||
+			want=("$m" "${want[@]}")
+	done
 	local stock
 	stock=$(module_paths "$root" "$abi" vfio_iommu_type1 | tail -n1)
 	add_modules "$root" "$abi" "$dir" "${want[@]}" || return 1
@@ -85,8 +146,11 @@ iommu_field() {
 # GUEST_HOSTROOT (9p tag hostroot, read-only).
 boot_scenario() {
 	local name=$1 line=$2 layout=$3 base=$4 out=$5 extra=${6:-} abi accel
-	local machine iommu cmdline params root tmo=${VFIO_IOVA_BOOT_TIMEOUT:-480}
+	local machine iommu cmdline params root tmo=${VFIO_IOVA_BOOT_TIMEOUT:-480} arch
 	abi=${GUEST_ABI:-$(kernel_abi "$line")} || return 1
+	arch=$(kernel_arch "$line") || return 1
+	[ "$(iommu_field "$layout" 6)" = "$arch" ] ||
+		{ echo "layout $layout is not one of $arch (tests/iommus.conf)" >&2; return 1; }
 	# The kernel image: extracted into the cache, or (GUEST_ROOT=/) the one
 	# installed on this machine.
 	root=${GUEST_ROOT:-}
@@ -95,7 +159,7 @@ boot_scenario() {
 	iommu=$(iommu_field "$layout" 3)
 	cmdline=$(iommu_field "$layout" 4)
 	params=$(iommu_field "$layout" 5)
-	accel=$(kernel_field "$line" 4)
+	accel=$(kernel_field "$line" 6)
 	case $accel in
 	tcg) accel="tcg" ;;
 	tcg-single) accel="tcg,thread=single" ;;
@@ -104,8 +168,12 @@ boot_scenario() {
 	rm -f "$out/results.tap" "$out/console.log"
 	{
 		echo "SCENARIO='$name'"
-		echo "LINE='$line'"
+		echo "LINE='$(kernel_field "$line" 2)'"
 		echo "BACKEND_PARAMS='$params'"
+		case $arch in
+		amd64) echo "RESULTS_TTY=/dev/ttyS1" ;;
+		*) echo "RESULTS_TTY=/dev/hvc0" ;;
+		esac
 		# The newer QEMU, where its root has it (tests/lib/common.sh).
 		[ ! -x "$(root_dir "$NEWQEMU_SUITE")/usr/bin/qemu-system-x86_64" ] ||
 			echo "NEWQEMU_ROOT='$(root_dir "$NEWQEMU_SUITE")'"
@@ -120,17 +188,31 @@ boot_scenario() {
 	qmp=$(mktemp -d /tmp/vfio-iova-qmp.XXXXXX) || return 1
 	python3 "$TOP/tests/lib/qmp-agent.py" "$qmp/sock" "$out/results.tap" "$out/qmp.log" &
 	agent=$!
-	timeout --kill-after=10 "$tmo" qemu-system-x86_64 \
-		-M "$machine" -accel "$accel" -cpu "${GUEST_CPU:-max}" -m 2G -smp 1 \
+	# Per architecture: QEMU, its CPU, the console, and the results channel
+	# (a second UART on x86; arm64's virt machine has one UART, so a virtio
+	# console there).
+	local qemu cpu console results dev=()
+	[ "$iommu" = - ] || dev=(-device "$iommu")
+	case $arch in
+	amd64)
+		qemu=qemu-system-x86_64 cpu=${GUEST_CPU:-max} console=ttyS0
+		results=(-serial "file:$out/results.tap" -vga none) ;;
+	arm64)
+		qemu=qemu-system-aarch64 cpu=${GUEST_CPU:-max,pauth-impdef=on} console=ttyAMA0
+		results=(-device virtio-serial-pci -chardev "file,id=results,path=$out/results.tap"
+			-device virtconsole,chardev=results) ;;
+	esac
+	timeout --kill-after=10 "$tmo" "$qemu" \
+		-M "$machine" -accel "$accel" -cpu "$cpu" -m 2G -smp 1 \
 		-virtfs "local,path=${GUEST_HOSTROOT:-/},mount_tag=hostroot,security_model=none,readonly=on" \
-		-device "$iommu" -device edu -device edu \
+		"${dev[@]}" -device edu -device edu \
 		-device e1000e,netdev=n0 -netdev user,id=n0,restrict=on \
 		-device pcie-root-port,id=hp0,chassis=9,slot=9 -device edu,id=hpedu,bus=hp0 \
 		-kernel "$root/boot/vmlinuz-$abi" -initrd "$out/initramfs.cpio" \
-		-append "console=ttyS0 panic=-1 quiet panic_on_warn=1 oops=panic $cmdline" \
-		-serial "file:$out/console.log" -serial "file:$out/results.tap" \
+		-append "console=$console panic=-1 quiet panic_on_warn=1 oops=panic $cmdline" \
+		-serial "file:$out/console.log" "${results[@]}" \
 		-qmp "unix:$qmp/sock,server=on,wait=off" \
-		-vga none -display none -monitor none -no-reboot
+		-display none -monitor none -no-reboot
 	local rc=$?
 	kill "$agent" 2>/dev/null
 	wait "$agent" 2>/dev/null
@@ -177,10 +259,12 @@ expect_results() {
 }
 
 # build_for_guests OUT: the module for every kernel line (log in
-# OUT/matrix.tap), the static test program and the tool for the guests.
+# OUT/matrix.tap), the static test program and the tool for the guests of
+# every architecture.
 build_for_guests() {
+	local arch
 	tests/matrix.sh >"$1/matrix.tap" 2>&1 || { cat "$1/matrix.tap"; die "build failed"; }
-	gcc -static -O2 -Wall -Wextra -Werror -o .build/guest/vfio-tests tests/guest/*.c ||
-		die "cannot build the guest test program"
-	make -s tool CC="gcc -static" TOOL=.build/guest/vfio-iova || die "cannot build vfio-iova"
+	for arch in $(kernel_archs); do
+		build_guest_tools "$arch" || die "cannot build the guests' programs for $arch"
+	done
 }
