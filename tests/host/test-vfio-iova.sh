@@ -39,6 +39,32 @@ fake_host "$w/intel" intel48
 fake_host "$w/amd" amd
 fake_host "$w/virtio" virtio
 
+# fake_arm ROOT DRIVER: one group behind an arm64 IOMMU whose platform
+# device is bound to DRIVER, reporting the MSI region at 0x8000000.
+fake_arm() {
+	local s=$1/sys d=$1/sys/devices/platform/4010000000.pcie/pci0000:00/0000:00:02.0
+	mkdir -p "$d" "$s/kernel/iommu_groups/3/devices" "$s/devices/platform/9050000.smmuv3" \
+		"$s/bus/platform/drivers/$2" "$s/class/iommu/smmu3.0x0000000009050000"
+	ln -s "$s/devices/platform/9050000.smmuv3" "$s/class/iommu/smmu3.0x0000000009050000/device"
+	ln -s "$s/bus/platform/drivers/$2" "$s/devices/platform/9050000.smmuv3/driver"
+	ln -s "$d" "$s/kernel/iommu_groups/3/devices/0000:00:02.0"
+	ln -s "$s/class/iommu/smmu3.0x0000000009050000" "$d/iommu"
+	printf '0x0000000008000000 0x00000000080fffff msi\n' >"$s/kernel/iommu_groups/3/reserved_regions"
+}
+fake_arm "$w/smmu" arm-smmu-v3
+fake_arm "$w/other" virtio-iommu
+VFIO_IOVA_SYSFS=$w/smmu/sys "$T" check --memmap 0x8000000+4K >"$w/sm.txt" 2>&1
+check "check: the SMMU's MSI region at 0x8000000 is named the software MSI window" \
+	"[ $? = 1 ] && grep -q 'reserved region of group 3 (type sw-msi)' $w/sm.txt"
+VFIO_IOVA_SYSFS=$w/smmu/sys "$T" host >"$w/smh.txt" 2>&1
+check "host: the SMMU's window named as such" \
+	"grep -q 'reserved  0x0000000008000000  0x00000000080fffff  1 MiB      sw-msi (the SMMU.s software MSI window)' $w/smh.txt"
+VFIO_IOVA_SYSFS=$w/smmu/sys "$T" --json host >"$w/sm.json"
+check "host --json: the SMMU's window has type sw-msi" "grep -q '\"type\": \"sw-msi\"' $w/sm.json"
+VFIO_IOVA_SYSFS=$w/other/sys "$T" check --memmap 0x8000000+4K >"$w/ot.txt" 2>&1
+check "check: the same region behind another IOMMU stays msi" \
+	"[ $? = 1 ] && grep -q 'reserved region of group 3 (type msi)' $w/ot.txt"
+
 VFIO_IOVA_SYSFS=$w/intel/sys "$T" host >"$w/h.txt" 2>&1
 check "host: exit 0" "[ $? = 0 ]"
 check "host: intel-iommu aperture from the cap register (48 bits)" \

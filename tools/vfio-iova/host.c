@@ -10,9 +10,16 @@
  *      on 7.x (the generic page table) the host translation size the unit
  *      advertises (EFR HATS, as the driver sees it early), capped by the
  *      ACPI IVRS table's VASize.
- * Otherwise (virtio-iommu, for one, publishes nothing of it in sysfs) the
- * aperture is unknown and said so, with why: the valid ranges then only
- * exclude the reserved regions, and check says that it cannot tell.
+ * Otherwise (virtio-iommu and arm64's SMMU, for two, publish nothing of it
+ * in sysfs) the aperture is unknown and said so, with why: the valid ranges
+ * then only exclude the reserved regions, and check says that it cannot
+ * tell.
+ *
+ * sysfs prints a software MSI window (IOMMU_RESV_SW_MSI) and a real MSI
+ * doorbell alike, as "msi".  The arm SMMU drivers report exactly one window,
+ * [0x8000000, 0x80fffff], as the software one, and no doorbell of their
+ * own: behind those drivers that region is named "sw-msi", as the kernel
+ * calls it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -226,6 +233,41 @@ static bool aperture_from_amd(struct group_info *g, const char *dev)
 	return true;
 }
 
+/* The driver of the IOMMU in front of device @dev of @g, or "". */
+static void iommu_driver(const struct group_info *g, const char *dev, char *drv, size_t len)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	ssize_t n;
+
+	drv[0] = 0;
+	snprintf(path, sizeof(path), "%s/kernel/iommu_groups/%d/devices/%s/iommu/device/driver",
+		 sysfs_root(), g->id, dev);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return;
+	target[n] = 0;
+	snprintf(drv, len, "%.*s", (int)len - 1,
+		 strrchr(target, '/') ? strrchr(target, '/') + 1 : target);
+}
+
+#define SMMU_SW_MSI_START 0x8000000ULL
+#define SMMU_SW_MSI_LAST 0x80fffffULL
+
+/* The SMMU's software MSI window, by its name (see the top of this file). */
+static void name_sw_msi(struct group_info *g, const char *dev)
+{
+	char drv[64];
+	int i;
+
+	iommu_driver(g, dev, drv, sizeof(drv));
+	if (strcmp(drv, "arm-smmu-v3") && strcmp(drv, "arm-smmu"))
+		return;
+	for (i = 0; i < g->nr_resv; i++)
+		if (!strcmp(g->resv[i].type, "msi") && g->resv[i].start == SMMU_SW_MSI_START &&
+		    g->resv[i].last == SMMU_SW_MSI_LAST)
+			snprintf(g->resv[i].type, sizeof(g->resv[i].type), "sw-msi");
+}
+
 int group_read(int id, struct group_info *g, char *err, size_t errlen)
 {
 	char path[PATH_MAX], line[256], first[64] = "";
@@ -294,6 +336,8 @@ int group_read(int id, struct group_info *g, char *err, size_t errlen)
 		g->nr_resv++;
 	}
 	fclose(f);
+	if (first[0])
+		name_sw_msi(g, first);
 
 	g->has_aperture = aperture_from_debugfs(g) ||
 			  (first[0] && (aperture_from_intel_cap(g, first) ||

@@ -314,7 +314,9 @@ static void print_host(const struct group_info *g, int nr, const struct iova_ran
 			format_size(g[i].resv[j].start, g[i].resv[j].last, size, sizeof(size));
 			printf("  reserved  0x%016llx  0x%016llx  %-10s %s%s\n", g[i].resv[j].start,
 			       g[i].resv[j].last, size, g[i].resv[j].type,
-			       not_excluded(g[i].resv[j].type) ? " (not excluded)" : "");
+			       not_excluded(g[i].resv[j].type) ? " (not excluded)" :
+			       !strcmp(g[i].resv[j].type, "sw-msi") ?
+			       " (the SMMU's software MSI window)" : "");
 		}
 	}
 	printf("\nValid IOVA ranges for a device of any of these %d groups (host %s):\n", nr,
