@@ -19,6 +19,7 @@ static pid_t vfio_iova_fail_tid;
 static DEFINE_SPINLOCK(vfio_iova_fail_lock);
 static char vfio_iova_fail_site[64];
 static char vfio_iova_fail_funcs[128];	/* fail-func */
+static bool vfio_iova_fail_funcs_set;	/* it is not empty */
 static unsigned long vfio_iova_fail_count;
 
 /* Is @func one of the blank-separated names in vfio_iova_fail_funcs? */
@@ -37,13 +38,15 @@ static bool vfio_iova_func_listed(const char *func)
 
 bool vfio_iova_inject_fail(const char *func, int line)
 {
-	bool listed;
+	bool listed = false;
 
 	if (READ_ONCE(vfio_iova_fail_tid) != task_pid_nr(current))
 		return false;
-	spin_lock(&vfio_iova_fail_lock);
-	listed = vfio_iova_func_listed(func);
-	spin_unlock(&vfio_iova_fail_lock);
+	if (READ_ONCE(vfio_iova_fail_funcs_set)) {
+		spin_lock(&vfio_iova_fail_lock);
+		listed = vfio_iova_func_listed(func);
+		spin_unlock(&vfio_iova_fail_lock);
+	}
 	if (!listed && (atomic_read(&vfio_iova_fail_nth) <= 0 ||
 			!atomic_dec_and_test(&vfio_iova_fail_nth)))
 		return false;
@@ -112,6 +115,7 @@ static ssize_t fail_func_write(struct file *file, const char __user *buf, size_t
 	/* "-" (or nothing) clears the list. */
 	strscpy(vfio_iova_fail_funcs, strcmp(strim(s), "-") ? strim(s) : "",
 		sizeof(vfio_iova_fail_funcs));
+	WRITE_ONCE(vfio_iova_fail_funcs_set, vfio_iova_fail_funcs[0] != 0);
 	spin_unlock(&vfio_iova_fail_lock);
 	WRITE_ONCE(vfio_iova_fail_tid, task_pid_nr(current));
 	return len;
