@@ -51,7 +51,11 @@ struct fuzz {
 	const char *device;
 	unsigned int seconds, procs, threads;
 	unsigned long long seed;
+	unsigned long need[4];	/* per process: attaches, detaches, maps, unmaps */
 };
+
+/* How much longer than --seconds a slow machine may take to do the work. */
+#define SLOW_FACTOR 6
 
 /* One process's state, shared by its threads (races are the point). */
 static struct {
@@ -59,7 +63,7 @@ static struct {
 	int fd[SLOTS];
 	uint8_t *buf, *ro, *hole;
 	uint8_t *guard;			/* a page, then one that faults */
-	time_t deadline;
+	time_t deadline, cap;
 	atomic_ulong ioctls, maps, unmaps, attaches, detaches;	/* all, and successes */
 	/* Maps that worked: fd << 32 | first page << 8 | pages, for unmaps. */
 	atomic_ulong recent[RECENT];
@@ -590,12 +594,28 @@ struct thread_arg {
 	uint64_t seed;
 };
 
+/* Has this process done its share of real work? */
+static bool fz_enough(void)
+{
+	const unsigned long *need = P.f->need;
+
+	return atomic_load(&P.attaches) >= need[0] && atomic_load(&P.detaches) >= need[1] &&
+	       atomic_load(&P.maps) >= need[2] && atomic_load(&P.unmaps) >= need[3];
+}
+
+/*
+ * Fuzz for --seconds, and on a slow machine (an emulated guest under load)
+ * longer, until the process did its share of real work, up to SLOW_FACTOR
+ * times as long: the work a run must do is a count, never a rate.
+ */
 static void *fz_thread(void *arg)
 {
 	struct thread_arg *ta = arg;
 	uint64_t s = ta->seed | 1;
+	time_t now;
 
-	while (time(NULL) < P.deadline && !atomic_load(&P.failed))
+	while (!atomic_load(&P.failed) && ((now = time(NULL)) < P.deadline ||
+					   (now < P.cap && !fz_enough())))
 		for (int i = 0; i < 64; i++)
 			fz_step(&s);
 	return NULL;
@@ -630,6 +650,7 @@ static int fz_process(const struct fuzz *f, unsigned int id, int report)
 			return 2;
 	}
 	P.deadline = time(NULL) + f->seconds;
+	P.cap = time(NULL) + (time_t)f->seconds * SLOW_FACTOR;
 	for (i = 0; i < f->threads; i++) {
 		ta[i].seed = rnd(&s);
 		pthread_create(&th[i], NULL, fz_thread, &ta[i]);
@@ -714,6 +735,8 @@ int cmd_fuzz(int argc, char **argv)
 	min[1] = f.seconds / 4;
 	min[2] = 2 * f.seconds;
 	min[3] = f.seconds;
+	for (i = 0; i < 4; i++)
+		f.need[i] = (min[i] + f.procs - 1) / f.procs;
 	pins_before = vt_foll_pins();
 	if (pipe(pipefd))
 		return 2;
