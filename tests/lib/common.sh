@@ -83,6 +83,14 @@ root_ensure() {
 			{ tail -n 20 "$dir.log" >&2; die "debootstrap $suite failed (log: $dir.log)"; }
 		# A mirror snapshot may be older than its Release file's Valid-Until.
 		echo 'Acquire::Check-Valid-Until "false";' >"$dir/etc/apt/apt.conf.d/99vfio-iova"
+		# A stable release's kernels move in its security suite.
+		local sec
+		sec=$(apt-get indextargets --format '$(REPO_URI)' 'Created-By: Packages' 2>/dev/null |
+			grep security | head -n1)
+		case $suite in
+		sid | unstable) ;;
+		*) [ -z "$sec" ] || echo "deb $sec $suite-security main" >>"$dir/etc/apt/sources.list" ;;
+		esac
 		touch "$dir/.done"
 	fi
 	# Its arm64 kernels (headers unpacked, never installed) come from its apt.
