@@ -333,7 +333,7 @@ build_module() {
 	cp -r "$TOP/Kbuild" "$TOP/Makefile" "$TOP/dkms.conf" "$TOP/src" "$TOP/include" "$out/"
 	cp -r "$TOP/tests/mdev" "$out/tests/"
 	rm -rf "$out/include/generated"
-	if ! $run make -C "$out" KVER="$abi" KROOT="$root" W=1 C=2 VFIO_IOVA_TESTS=1 "$@" >"$log" 2>&1; then
+	if ! $run make -j"$(nproc)" -C "$out" KVER="$abi" KROOT="$root" W=1 C=2 VFIO_IOVA_TESTS=1 "$@" >"$log" 2>&1; then
 		echo "not ok $n - build $what"
 		sed 's/^/#   /' "$log" | tail -n 30
 		failed=$((failed + 1))
