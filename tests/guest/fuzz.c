@@ -20,7 +20,7 @@
  *  - when every process is gone, the kernel's FOLL_PIN counters are back
  *    where they started (checked to move while a mapping is held).
  *
- * Prints "fuzz ok IOCTLS PROCESSES" or "fuzz FAILED reason"; exit 0 only
+ * Prints "fuzz ok IOCTLS PROCESSES SECONDS" or "fuzz FAILED reason"; exit 0 only
  * for ok.  The seed of every process is printed, to replay it.
  */
 #define _GNU_SOURCE
@@ -699,6 +699,7 @@ int cmd_fuzz(int argc, char **argv)
 	unsigned long sum[4] = { 0 }, min[4];	/* attaches, detaches, maps, unmaps */
 	long pins_before, pins_after;
 	unsigned int reported = 0;
+	time_t started;
 	char line[512];
 	FILE *r;
 
@@ -737,6 +738,7 @@ int cmd_fuzz(int argc, char **argv)
 	min[3] = f.seconds;
 	for (i = 0; i < 4; i++)
 		f.need[i] = (min[i] + f.procs - 1) / f.procs;
+	started = time(NULL);
 	pins_before = vt_foll_pins();
 	if (pipe(pipefd))
 		return 2;
@@ -805,7 +807,7 @@ int cmd_fuzz(int argc, char **argv)
 		}
 	printf("# fuzz work: %lu attaches, %lu detaches, %lu maps, %lu unmaps that succeeded\n",
 	       sum[0], sum[1], sum[2], sum[3]);
-	printf("fuzz ok %llu %u\n", total, f.procs);
+	printf("fuzz ok %llu %u %ld\n", total, f.procs, (long)(time(NULL) - started));
 	return 0;
 }
 
