@@ -28,7 +28,7 @@ fi
 # The other architectures' kernels, headers and busybox are downloaded and
 # unpacked, never installed: apt must know their packages.
 for arch in $(kernel_archs); do
-	[ "$arch" = "$(dpkg --print-architecture)" ] || dpkg --print-foreign-architectures | grep -qx "$arch" ||
+	[ "$arch" = "$HOST_ARCH" ] || dpkg --print-foreign-architectures | grep -qx "$arch" ||
 		{ dpkg --add-architecture "$arch" && rm -f "$stamp"; }
 done
 # One apt-get update per day is enough to follow Debian's kernel updates.
@@ -43,7 +43,7 @@ pkgs="build-essential libc6-dev make gcc perl kmod cpio xz-utils zstd sparse dwa
 # The headers of the lines built here; a line with a build root of its own
 # (tests/kernels.conf) gets them there, on its first build (debootstrap).
 for line in $(kernel_lines); do
-	[ "$(kernel_suite "$line")" != - ] || [ "$(kernel_arch "$line")" != "$(dpkg --print-architecture)" ] ||
+	[ "$(kernel_suite "$line")" != - ] || [ "$(kernel_arch "$line")" != "$HOST_ARCH" ] ||
 		pkgs="$pkgs linux-headers-$(kernel_abi "$line")"
 done
 missing=

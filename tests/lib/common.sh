@@ -7,6 +7,10 @@ KERNELS_CONF=$TOP/tests/kernels.conf
 
 die() { echo "error: $*" >&2; exit 1; }
 
+# This machine's Debian architecture: other architectures' lines are
+# cross-built here and their guests get programs built for them.
+HOST_ARCH=$(dpkg --print-architecture)
+
 # kernel_lines [ARCH]: print the supported lines (of ARCH), one per line.
 kernel_lines() { awk -v a="${1:-}" '!/^#/ && NF && (a == "" || $3 == a) { print $1 }' "$KERNELS_CONF"; }
 
@@ -28,18 +32,10 @@ kernel_suite() { kernel_field "$1" 7; }
 # cross_compile ARCH: the CROSS_COMPILE prefix for ARCH on this machine
 # (empty for its own).
 cross_compile() {
-	[ "$1" = "$(dpkg --print-architecture)" ] && return 0
+	[ "$1" = "$HOST_ARCH" ] && return 0
 	case $1 in
 	arm64) echo aarch64-linux-gnu- ;;
 	*) die "no cross compiler known for $1" ;;
-	esac
-}
-
-# kernel_arch_name ARCH: the kernel's name for a Debian architecture.
-kernel_arch_name() {
-	case $1 in
-	amd64) echo x86_64 ;;
-	*) echo "$1" ;;
 	esac
 }
 
@@ -246,7 +242,7 @@ EOS
 line_headers() {
 	local line=$1 abi=$2 suite arch dir kdir=/usr/src/linux-headers-$2 deps log gcc
 	suite=$(kernel_suite "$line") && arch=$(kernel_arch "$line") || return 1
-	if [ "$arch" = "$(dpkg --print-architecture)" ]; then
+	if [ "$arch" = "$HOST_ARCH" ]; then
 		if [ "$suite" != - ]; then
 			dir=$(root_dir "$suite")
 			root_ensure "$suite" || return 1
@@ -313,7 +309,7 @@ line_make_vars() {
 	local arch kdir
 	arch=$(kernel_arch "$1") && kdir=$(line_headers "$1" "$2") || return 1
 	echo "KDIR=$kdir"
-	[ "$arch" = "$(dpkg --print-architecture)" ] ||
+	[ "$arch" = "$HOST_ARCH" ] ||
 		printf 'ARCH=%s\nCROSS_COMPILE=%s\n' "$arch" "$(cross_compile "$arch")"
 }
 

@@ -42,7 +42,7 @@ abi_arch() {
 # guest_bin ARCH: where the guests' static programs of ARCH are built
 # (build_guest_tools).
 guest_bin() {
-	if [ "$1" = "$(dpkg --print-architecture)" ]; then
+	if [ "$1" = "$HOST_ARCH" ]; then
 		echo "$TOP/.build/guest"
 	else
 		echo "$TOP/.build/guest/$1"
@@ -53,7 +53,7 @@ guest_bin() {
 # busybox-static of ARCH unpacked into the cache).
 busybox_of() {
 	local d=$CACHE/busybox-$1
-	if [ "$1" = "$(dpkg --print-architecture)" ]; then
+	if [ "$1" = "$HOST_ARCH" ]; then
 		echo /bin/busybox
 		return 0
 	fi
@@ -72,7 +72,7 @@ build_guest_tools() {
 	local cc=gcc out
 	out=$(guest_bin "$1")
 	mkdir -p "$out" || return 1
-	[ "$1" = "$(dpkg --print-architecture)" ] || cc=$(cross_compile "$1")gcc
+	[ "$1" = "$HOST_ARCH" ] || cc=$(cross_compile "$1")gcc
 	$cc -static -O2 -Wall -Wextra -Werror -o "$out/vfio-tests" "$TOP"/tests/guest/*.c ||
 		{ echo "cannot build the guest test program for $1" >&2; return 1; }
 	make -s -C "$TOP" tool CC="$cc -static" TOOL="$out/vfio-iova" ||
