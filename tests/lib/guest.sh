@@ -31,6 +31,11 @@ add_modules() {
 	done
 }
 
+# has_module ROOT ABI NAME: whether kernel ABI in ROOT has module NAME.
+has_module() {
+	[ -n "$(find "$1/lib/modules/$2" -name "$3.ko*" -o -name "${3//_/-}.ko*" | head -n1)" ]
+}
+
 # abi_arch ABI: the architecture of a kernel, from its ABI's flavour.
 abi_arch() {
 	case $1 in
@@ -100,23 +105,23 @@ initramfs_base() {
 	[ ! -e "$(dirname "$ko")-inject/vfio_iommu_iova.ko" ] ||
 		cp "$(dirname "$ko")-inject/vfio_iommu_iova.ko" "$dir/lib/vfio-iova/vfio_iommu_iova-inject.ko"
 
+	# Behind a virtio-iommu, a device probes only once the IOMMU's driver
+	# is there: virtio-iommu first, where the kernel has it as a module.
+	local iommu=() want=(vfio-pci 9p 9pnet_virtio virtio_pci)
+	! has_module "$root" "$abi" virtio_iommu || iommu=(virtio_iommu)
+	# mdev where it exists (not in Debian's arm64 kernels).
+	! has_module "$root" "$abi" mdev || want=(mdev "${want[@]}")
 	# The results channel first, where it is a module (arm64's virtio
 	# console: tests/guest/init loads early-order before it opens it).
 	touch "$dir/lib/vfio-iova/early-order"
 	if [ "$arch" = arm64 ]; then
-		add_modules "$root" "$abi" "$dir" virtio_pci virtio_console || return 1
+		add_modules "$root" "$abi" "$dir" "${iommu[@]}" virtio_pci virtio_console || return 1
 		mv "$dir/lib/vfio-iova/load-order" "$dir/lib/vfio-iova/early-order"
 	fi
-	# virtio-iommu first where the kernel has it, then vfio-pci and its
-	# deps, and mdev where it exists (not in Debian's arm64 kernels).
-	local want=(vfio-pci 9p 9pnet_virtio virtio_pci) m
-	for m in virtio_iommu mdev; do
-		[ -z "$(find "$root/lib/modules/$abi" -name "$m.ko*" -o -name "${m//_/-}.ko*" | head -n1)" ] ||
-			want=("$m" "${want[@]}")
-	done
+	# add_modules skips what early-order loads already.
+	add_modules "$root" "$abi" "$dir" "${iommu[@]}" "${want[@]}" || return 1
 	local stock
 	stock=$(module_paths "$root" "$abi" vfio_iommu_type1 | tail -n1)
-	add_modules "$root" "$abi" "$dir" "${want[@]}" || return 1
 	# vfio's softdep pulls in the stock backend: the guest loads it itself.
 	stock=$(unpack_module "$stock" "$dir") || return 1
 	echo "$stock" >"$dir/lib/vfio-iova/stock-backend"
