@@ -231,6 +231,13 @@ rm -f "$t"
 EOS
 }
 
+# root_kbuild_checker ROOT KDIR: kbuild_checker for the headers KDIR of the
+# build root ROOT, whose scripts link (../../lib/linux-kbuild-X/scripts)
+# is relative to the root's /usr/src.
+root_kbuild_checker() {
+	kbuild_checker "$1$(readlink "$1$2/scripts" | sed 's|^\.\./\.\.|/usr|')"
+}
+
 # line_headers LINE ABI: the headers of kernel ABI where LINE's build finds
 # them; prints their directory (KDIR) as that build sees it (inside the
 # build root, for a line that has one).  The headers of this machine's
@@ -250,8 +257,7 @@ line_headers() {
 				root_run "$suite" apt-get install -y -q --no-install-recommends "linux-headers-$abi" \
 					>"$dir.headers.log" 2>&1 ||
 				{ tail -n 20 "$dir.headers.log" >&2; echo "cannot install linux-headers-$abi in the $suite root" >&2; return 1; }
-			kbuild_checker "$dir$(readlink "$dir/usr/src/linux-headers-$abi/scripts" |
-				sed 's|^\.\./\.\.|/usr|')" || return 1
+			root_kbuild_checker "$dir" "$kdir" || return 1
 		fi
 		echo "/lib/modules/$abi/build"
 		return 0
@@ -298,7 +304,7 @@ line_headers() {
 		kbuild_checker "$(readlink -f "$dir$kdir/scripts")" || return 1
 		echo "$dir$kdir"
 	else
-		kbuild_checker "$dir$(readlink "$dir$kdir/scripts" | sed 's|^\.\./\.\.|/usr|')" || return 1
+		root_kbuild_checker "$dir" "$kdir" || return 1
 		echo "$kdir"
 	fi
 }
