@@ -39,7 +39,7 @@ fi
 pkgs="build-essential libc6-dev make gcc perl kmod cpio xz-utils zstd sparse dwarves
 	qemu-system-x86 busybox-static linux-source-6.1 bc dpdk-dev librte-net-e1000-23
 	dkms dh-dkms debhelper openssl dpkg-dev python3 debootstrap
-	qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross $*"
+	qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binfmt-support $*"
 # The headers of the lines built here; a line with a build root of its own
 # (tests/kernels.conf) gets them there, on its first build (debootstrap).
 for line in $(kernel_lines); do

@@ -45,6 +45,17 @@ if [ -z "${VFIO_IOVA_NO_INSTALL:-}" ]; then
 	tests/install-deps.sh || die "installing dependencies failed"
 fi
 
+# The other architectures' clients' roots (debootstrap, its maintainer
+# scripts emulated: one core, minutes on a fresh machine) are made while
+# the matrix builds; the guest phase waits for them.
+declare -A client_pid
+for arch in $(kernel_archs); do
+	[ "$arch" != "$HOST_ARCH" ] || continue
+	echo "(making the $arch clients' root in the background: $OUT/client-root-$arch.log)"
+	client_root_ensure "$arch" >"$OUT/client-root-$arch.log" 2>&1 &
+	client_pid[$arch]=$!
+done
+
 phase "build matrix (W=1 C=2)"
 tests/matrix.sh >"$OUT/matrix.tap" 2>&1
 matrix_rc=$?
@@ -79,6 +90,16 @@ if newqemu_ensure; then
 else
 	result fail "newer QEMU" "cannot install qemu-system-x86 in the $NEWQEMU_SUITE root"
 fi
+
+for arch in "${!client_pid[@]}"; do
+	phase "the $arch guests' clients (QEMU, DPDK): a root of $arch programs"
+	if wait "${client_pid[$arch]}"; then
+		result ok "$arch client root" "$(chroot "$(client_root "$arch")" qemu-system-aarch64 --version | head -n1)"
+	else
+		cat "$OUT/client-root-$arch.log"
+		result fail "$arch client root" "see $OUT/client-root-$arch.log"
+	fi
+done
 
 phase "guest scenarios"
 make -s tool || die "cannot build the vfio-iova tool"

@@ -10,7 +10,7 @@
  *	MODULE is the backend expected to answer VFIO_SET_IOMMU.
  *   vfio-tests list-cases
  *	Every case, with the result files it must appear in.
- *   vfio-tests collision-addr --group N
+ *   vfio-tests collision-addr --group N [--low]
  *	Where a VM's memory device would collide with what the group's IOMMU
  *	can map (see cmd_collision_addr()).
  *   vfio-tests last-valid --group N
@@ -490,9 +490,11 @@ static int cmd_list_cases(int argc, char **argv)
 }
 
 /*
- * collision-addr --group N: the first IOVA in [4 GiB, 1 TiB), 1 GiB-aligned,
- * that the group's container cannot map (where a VM's memory device would
- * collide), or "none".
+ * collision-addr --group N [--low]: the first IOVA in [4 GiB, 1 TiB),
+ * 1 GiB-aligned, that the group's container cannot map (where a VM's memory
+ * device would collide), or "none".  With --low: the first IOVA below 2 GiB
+ * that it cannot map (where the RAM of a machine whose RAM starts at 0
+ * collides: arm64's MSI windows), or "none".
  */
 static int cmd_collision_addr(int argc, char **argv)
 {
@@ -501,13 +503,28 @@ static int cmd_collision_addr(int argc, char **argv)
 	struct vt_cont vc;
 	uint64_t a;
 	unsigned int i;
+	int low = argc == 5 && !strcmp(argv[4], "--low");
 
-	if (argc != 4 || strcmp(argv[2], "--group"))
+	if ((argc != 4 && !low) || strcmp(argv[2], "--group"))
 		return 2;
 	t.group = atoi(argv[3]);
 	if (vt_open(&t, &vc, VFIO_TYPE1v2_IOMMU) || vt_get_ranges(vc.c, &vr))
 		return 1;
 	vt_close(&vc);
+	if (low) {
+		/* The ranges come sorted: a is the end of the run from 0. */
+		for (a = 0, i = 0; i < vr.nr && vr.r[i].start <= a; i++) {
+			if (vr.r[i].end >= 1ULL << 31)
+				break;		/* valid up to 2 GiB */
+			if (vr.r[i].end >= a)
+				a = vr.r[i].end + 1;
+		}
+		if ((i < vr.nr && vr.r[i].start <= a) || a >= 1ULL << 31)
+			printf("none\n");
+		else
+			printf("%#llx\n", (unsigned long long)a);
+		return 0;
+	}
 	for (a = 1ULL << 32; a < 1ULL << 40; a += 1ULL << 30) {
 		for (i = 0; i < vr.nr; i++)
 			if (a >= vr.r[i].start && a + (1ULL << 30) - 1 <= vr.r[i].end)

@@ -58,6 +58,59 @@ newqemu_ensure() {
 			>"$(root_dir "$NEWQEMU_SUITE").qemu.log" 2>&1
 }
 
+# The guests' real clients (QEMU, DPDK) run from a root filesystem of the
+# guest's architecture, shared over 9p: this machine's own, or for another
+# architecture a root of this machine's Debian release made for it
+# (debootstrap, its maintainer scripts run under qemu-user through
+# binfmt_misc) and kept in the cache.
+CLIENT_PACKAGES="qemu-system-arm qemu-system-x86 dpdk-dev librte-net-e1000-23"
+
+# client_root ARCH: where the clients of ARCH's guests come from.
+client_root() {
+	if [ "$1" = "$HOST_ARCH" ]; then echo /; else echo "$CACHE/roots/$(. /etc/os-release && echo "$VERSION_CODENAME")-$1"; fi
+}
+
+# binfmt_enable ARCH: let this machine run ARCH's programs (qemu-user).
+binfmt_enable() {
+	local q
+	case $1 in
+	arm64) q=qemu-aarch64 ;;
+	*) die "no qemu-user known for $1" ;;
+	esac
+	[ -e /proc/sys/fs/binfmt_misc/status ] ||
+		mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || return 1
+	[ -e "/proc/sys/fs/binfmt_misc/$q" ] || update-binfmts --enable "$q" || return 1
+	grep -qx enabled "/proc/sys/fs/binfmt_misc/$q"
+}
+
+# client_root_ensure ARCH: make ARCH's client root, if it is not this
+# machine's and is missing or lacks a package of CLIENT_PACKAGES.
+client_root_ensure() {
+	local arch=$1 dir mirror
+	dir=$(client_root "$arch")
+	[ "$dir" != / ] || return 0
+	[ "$(cat "$dir/.done" 2>/dev/null)" != "$CLIENT_PACKAGES" ] || return 0
+	binfmt_enable "$arch" || die "cannot run $arch programs here (binfmt_misc, qemu-user-static)"
+	if [ ! -e "$dir/.done" ]; then
+		mirror=$(apt-get indextargets --format '$(REPO_URI)' 'Created-By: Packages' 2>/dev/null |
+			grep -v security | head -n1)
+		echo "creating the $arch client root in $dir" >&2
+		rm -rf "$dir"
+		mkdir -p "$(dirname "$dir")"
+		debootstrap --arch "$arch" --variant=minbase \
+			--include="$(echo "$CLIENT_PACKAGES" | tr ' ' ,)" \
+			"$(. /etc/os-release && echo "$VERSION_CODENAME")" "$dir" \
+			"${mirror:-http://deb.debian.org/debian/}" >"$dir.log" 2>&1 ||
+			{ tail -n 20 "$dir.log" >&2; die "debootstrap of the $arch client root failed (log: $dir.log)"; }
+	else
+		chroot "$dir" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+			DEBIAN_FRONTEND=noninteractive sh -c 'apt-get update -q &&
+			apt-get install -y -q --no-install-recommends "$@"' sh $CLIENT_PACKAGES >"$dir.log" 2>&1 ||
+			{ tail -n 20 "$dir.log" >&2; die "cannot install $CLIENT_PACKAGES in $dir (log: $dir.log)"; }
+	fi
+	echo "$CLIENT_PACKAGES" >"$dir/.done"
+}
+
 # root_dir SUITE: where the build root of SUITE lives.
 root_dir() { echo "$CACHE/roots/$1"; }
 

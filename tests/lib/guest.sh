@@ -36,6 +36,23 @@ has_module() {
 	[ -n "$(find "$1/lib/modules/$2" -name "$3.ko*" -o -name "${3//_/-}.ko*" | head -n1)" ]
 }
 
+# results_channel ROOT ABI DIR: the guest's results channel in the
+# initramfs tree DIR: open-results, and the drivers it loads first where
+# they are modules (arm64's virtio console; behind a virtio-iommu, a
+# device probes only once the IOMMU's driver is there: virtio-iommu
+# first, where the kernel has it as a module).  Call it before other
+# add_modules: add_modules skips what early-order loads already.
+results_channel() {
+	local root=$1 abi=$2 dir=$3 iommu=()
+	mkdir -p "$dir/lib/vfio-iova" || return 1
+	cp "$TOP/tests/guest/open-results" "$dir/lib/vfio-iova/" || return 1
+	touch "$dir/lib/vfio-iova/early-order"
+	[ "$(abi_arch "$abi")" = arm64 ] || return 0
+	! has_module "$root" "$abi" virtio_iommu || iommu=(virtio_iommu)
+	add_modules "$root" "$abi" "$dir" "${iommu[@]}" virtio_pci virtio_console || return 1
+	mv "$dir/lib/vfio-iova/load-order" "$dir/lib/vfio-iova/early-order"
+}
+
 # abi_arch ABI: the architecture of a kernel, from its ABI's flavour.
 abi_arch() {
 	case $1 in
@@ -105,21 +122,15 @@ initramfs_base() {
 	[ ! -e "$(dirname "$ko")-inject/vfio_iommu_iova.ko" ] ||
 		cp "$(dirname "$ko")-inject/vfio_iommu_iova.ko" "$dir/lib/vfio-iova/vfio_iommu_iova-inject.ko"
 
-	# Behind a virtio-iommu, a device probes only once the IOMMU's driver
-	# is there: virtio-iommu first, where the kernel has it as a module.
-	local iommu=() want=(vfio-pci 9p 9pnet_virtio virtio_pci)
-	! has_module "$root" "$abi" virtio_iommu || iommu=(virtio_iommu)
-	# mdev where it exists (not in Debian's arm64 kernels).
-	! has_module "$root" "$abi" mdev || want=(mdev "${want[@]}")
-	# The results channel first, where it is a module (arm64's virtio
-	# console: tests/guest/init loads early-order before it opens it).
-	touch "$dir/lib/vfio-iova/early-order"
-	if [ "$arch" = arm64 ]; then
-		add_modules "$root" "$abi" "$dir" "${iommu[@]}" virtio_pci virtio_console || return 1
-		mv "$dir/lib/vfio-iova/load-order" "$dir/lib/vfio-iova/early-order"
-	fi
-	# add_modules skips what early-order loads already.
-	add_modules "$root" "$abi" "$dir" "${iommu[@]}" "${want[@]}" || return 1
+	# The results channel first, then virtio-iommu where the kernel has it
+	# as a module, vfio-pci and its deps, and mdev where it exists (not in
+	# Debian's arm64 kernels).
+	results_channel "$root" "$abi" "$dir" || return 1
+	local want=(vfio-pci 9p 9pnet_virtio virtio_pci) m
+	for m in virtio_iommu mdev; do
+		! has_module "$root" "$abi" "$m" || want=("$m" "${want[@]}")
+	done
+	add_modules "$root" "$abi" "$dir" "${want[@]}" || return 1
 	local stock
 	stock=$(module_paths "$root" "$abi" vfio_iommu_type1 | tail -n1)
 	# vfio's softdep pulls in the stock backend: the guest loads it itself.
@@ -147,8 +158,8 @@ iommu_field() {
 # guest; OUTDIR gets console.log and results.tap.  Exit status of qemu.
 # GUEST_CPU overrides the CPU model (default max).
 # The guest has two edu devices, an e1000e NIC, a hot-pluggable edu behind
-# a root port (id hpedu) and this machine's root filesystem, or
-# GUEST_HOSTROOT (9p tag hostroot, read-only).
+# a root port (id hpedu) and the clients' root filesystem of its
+# architecture (client_root), or GUEST_HOSTROOT (9p tag hostroot, read-only).
 boot_scenario() {
 	local name=$1 line=$2 layout=$3 base=$4 out=$5 extra=${6:-} abi accel
 	local machine iommu cmdline params root tmo=${VFIO_IOVA_BOOT_TIMEOUT:-480} arch
@@ -179,8 +190,8 @@ boot_scenario() {
 		amd64) echo "RESULTS_TTY=/dev/ttyS1" ;;
 		*) echo "RESULTS_TTY=/dev/hvc0" ;;
 		esac
-		# The newer QEMU, where its root has it (tests/lib/common.sh).
-		[ ! -x "$(root_dir "$NEWQEMU_SUITE")/usr/bin/qemu-system-x86_64" ] ||
+		# The newer QEMU (x86), where its root has it (tests/lib/common.sh).
+		[ "$arch" != amd64 ] || [ ! -x "$(root_dir "$NEWQEMU_SUITE")/usr/bin/qemu-system-x86_64" ] ||
 			echo "NEWQEMU_ROOT='$(root_dir "$NEWQEMU_SUITE")'"
 		echo "$extra" | tr ';' '\n'
 	} >"$out/etc/scenario"
@@ -209,7 +220,7 @@ boot_scenario() {
 	esac
 	timeout --kill-after=10 "$tmo" "$qemu" \
 		-M "$machine" -accel "$accel" -cpu "$cpu" -m 2G -smp 1 \
-		-virtfs "local,path=${GUEST_HOSTROOT:-/},mount_tag=hostroot,security_model=none,readonly=on" \
+		-virtfs "local,path=${GUEST_HOSTROOT:-$(client_root "$arch")},mount_tag=hostroot,security_model=none,readonly=on" \
 		"${dev[@]}" -device edu -device edu \
 		-device e1000e,netdev=n0 -netdev user,id=n0,restrict=on \
 		-device pcie-root-port,id=hp0,chassis=9,slot=9 -device edu,id=hpedu,bus=hp0 \
