@@ -71,7 +71,8 @@ lists=$("$w/vt-list" list-cases)
 		[ "$what" = both ] && echo "res stock case $name ok -"
 		echo "res iova case $name ok -"
 	done
-	grep -v '^#' "$TOP/tests/guest/expected" | awk '$1 == "case" { split($4, b, ","); for (i in b) print "res " b[i] " case " $3 " ok -" }'
+	grep -v '^#' "$TOP/tests/guest/expected" | awk '$1 == "case" { split($4, b, ","); for (i in b) print "res " b[i] " case " $3 " ok -" }
+		$1 == "obs" { split($6, b, ","); for (i in b) print "res " b[i] " obs " $3 " " $4 " " $5 }'
 	sed -n 's/^tap [^ ]* \^//p' "$TOP/tests/guest/expected" | sed 's/\\//g; s/\$$//; s/^/ok 1 - /'
 } >"$w/complete.tap"
 expect_in() { (TOP=$w/top; mkdir -p "$TOP/.build/guest" "$TOP/tests/guest";
@@ -86,6 +87,9 @@ check "expect_results: a step that never reported fails" "expect_in $w/nostep.ta
 grep -v 'dpdk-testpmd' "$w/complete.tap" >"$w/nodpdk.tap"
 check "expect_results: a client missing where the layout runs it fails" "expect_in $w/nodpdk.tap amd | grep -q dpdk-testpmd"
 check "expect_results: ... and passes where the layout does not run it" "[ -z \"\$(expect_in $w/nodpdk.tap intel39 | grep dpdk)\" ]"
+grep -v '^res iova obs unsafe-interrupts set_iommu_without_unsafe 0$' "$w/complete.tap" >"$w/noobs.tap"
+check "expect_results: an observation other than the layout's fails" \
+	"expect_in $w/noobs.tap amd | grep -q 'obs unsafe-interrupts set_iommu_without_unsafe 0 under iova'"
 
 # A build that fails leaves no module of an earlier build behind to boot.
 n=0 failed=0

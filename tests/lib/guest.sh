@@ -270,6 +270,12 @@ expect_results() {
 		tap)
 			sed -n -E 's/^(not )?ok [0-9]+ - //p' "$f" 2>/dev/null | grep -q -E "$re" ||
 				echo "a TAP line matching /$re/" ;;
+		obs)
+			read -r name key value what <<<"$re"
+			for b in ${what//,/ }; do
+				grep -q -x "res $b obs $name $key $value" "$f" 2>/dev/null ||
+					echo "obs $name $key $value under $b"
+			done ;;
 		esac
 	done
 }
