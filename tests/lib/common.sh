@@ -65,7 +65,15 @@ newqemu_ensure() {
 # binfmt_misc) and kept in the cache.
 CLIENT_PACKAGES="qemu-system-arm qemu-system-x86 dpdk-dev librte-net-e1000-23"
 
-# client_root ARCH: where the clients of ARCH's guests come from.
+# apt_mirror [security]: the Debian mirror this machine's apt uses (or its
+# security mirror, if any), for the roots made here.
+apt_mirror() {
+	apt-get indextargets --format '$(REPO_URI)' 'Created-By: Packages' 2>/dev/null |
+		if [ "${1:-}" = security ]; then grep security; else grep -v security; fi | head -n1
+}
+
+# client_root ARCH: where the clients of ARCH's guests come from (for
+# another architecture, a root that root_run knows by its base name).
 client_root() {
 	if [ "$1" = "$HOST_ARCH" ]; then echo /; else echo "$CACHE/roots/$(. /etc/os-release && echo "$VERSION_CODENAME")-$1"; fi
 }
@@ -92,8 +100,7 @@ client_root_ensure() {
 	[ "$(cat "$dir/.done" 2>/dev/null)" != "$CLIENT_PACKAGES" ] || return 0
 	binfmt_enable "$arch" || die "cannot run $arch programs here (binfmt_misc, qemu-user-static)"
 	if [ ! -e "$dir/.done" ]; then
-		mirror=$(apt-get indextargets --format '$(REPO_URI)' 'Created-By: Packages' 2>/dev/null |
-			grep -v security | head -n1)
+		mirror=$(apt_mirror)
 		echo "creating the $arch client root in $dir" >&2
 		rm -rf "$dir"
 		mkdir -p "$(dirname "$dir")"
@@ -103,8 +110,8 @@ client_root_ensure() {
 			"${mirror:-http://deb.debian.org/debian/}" >"$dir.log" 2>&1 ||
 			{ tail -n 20 "$dir.log" >&2; die "debootstrap of the $arch client root failed (log: $dir.log)"; }
 	else
-		chroot "$dir" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-			DEBIAN_FRONTEND=noninteractive sh -c 'apt-get update -q &&
+		# shellcheck disable=SC2086
+		root_run "$(basename "$dir")" sh -c 'apt-get update -q &&
 			apt-get install -y -q --no-install-recommends "$@"' sh $CLIENT_PACKAGES >"$dir.log" 2>&1 ||
 			{ tail -n 20 "$dir.log" >&2; die "cannot install $CLIENT_PACKAGES in $dir (log: $dir.log)"; }
 	fi
@@ -121,8 +128,7 @@ root_ensure() {
 	dir=$(root_dir "$suite")
 	if [ ! -e "$dir/.done" ]; then
 		command -v debootstrap >/dev/null || die "debootstrap is not installed (tests/install-deps.sh)"
-		mirror=$(apt-get indextargets --format '$(REPO_URI)' 'Created-By: Packages' 2>/dev/null |
-			grep -v security | head -n1)
+		mirror=$(apt_mirror)
 		mirror=${mirror:-http://deb.debian.org/debian/}
 		echo "creating the $suite build root in $dir from $mirror" >&2
 		rm -rf "$dir"
@@ -134,8 +140,7 @@ root_ensure() {
 		echo 'Acquire::Check-Valid-Until "false";' >"$dir/etc/apt/apt.conf.d/99vfio-iova"
 		# A stable release's kernels move in its security suite.
 		local sec
-		sec=$(apt-get indextargets --format '$(REPO_URI)' 'Created-By: Packages' 2>/dev/null |
-			grep security | head -n1)
+		sec=$(apt_mirror security)
 		case $suite in
 		sid | unstable) ;;
 		*) [ -z "$sec" ] || echo "deb $sec $suite-security main" >>"$dir/etc/apt/sources.list" ;;
