@@ -124,7 +124,9 @@ kernel_btf() {
 kernel_btf || refuse "cannot find the kernel's BTF in $vmlinuz"
 
 # Render the types and normalise: no cacheline remarks, single spaces.
-pahole -F btf --btf_base "$tmp/base" \
+# pahole counts cachelines with this machine's line size unless told: 64
+# bytes, as the fingerprints were rendered, wherever DKMS runs.
+pahole -F btf --btf_base "$tmp/base" --cacheline_size=64 \
 	-C vfio_iommu_driver_ops,vfio_group_type,vfio_iommu_notify_type \
 	"$tmp/vfio.ko" >"$tmp/raw" 2>"$tmp/err"
 grep -q 'struct vfio_iommu_driver_ops {' "$tmp/raw" ||
