@@ -7,7 +7,8 @@
 # machine's architecture (resolved from the archive now) and
 # linux-source-6.1 for checkpatch.pl, dkms and debhelper for the package
 # test, debootstrap for the build roots of lines whose headers need a newer
-# Debian.  Kernel images, and arm64's headers, are not installed here: they
+# Debian, mmdebstrap for the other architectures' clients, qemu-user for
+# their programs.  Kernel images, and arm64's headers, are not installed here: they
 # are downloaded and unpacked into the cache (but Debian's 6.12 headers
 # package itself depends on its image), and tests/dkms/run.sh installs
 # kernels for real, as its test.
@@ -38,7 +39,7 @@ if [ -z "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then
 fi
 pkgs="build-essential libc6-dev make gcc perl kmod cpio xz-utils zstd sparse dwarves
 	qemu-system-x86 busybox-static linux-source-6.1 bc dpdk-dev librte-net-e1000-23
-	dkms dh-dkms debhelper openssl dpkg-dev python3 debootstrap
+	dkms dh-dkms debhelper openssl dpkg-dev python3 debootstrap mmdebstrap
 	qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binfmt-support $*"
 # The headers of the lines built here; a line with a build root of its own
 # (tests/kernels.conf) gets them there, on its first build (debootstrap).

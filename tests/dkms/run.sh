@@ -194,24 +194,24 @@ for line in $(kernel_lines amd64); do
 done
 
 # 7. Another architecture's line (arm64), where its users build it: in a
-#    root of that architecture (a copy of its clients' root, this
-#    machine's release, its programs run under qemu-user), the line's
-#    kernel and headers, then our package: DKMS must build the module for
-#    it there, and that kernel, booted with the root as its root
-#    filesystem, must load it through the modprobe.d rule and serve the
-#    root's QEMU with it.  In make check-all (emulated compilers are slow).
+#    root of that architecture (a copy of a debootstrap of this machine's
+#    release, its programs run under qemu-user), the line's kernel and
+#    headers, then our package: DKMS must build the module for it there,
+#    and that kernel, booted with the root as its root filesystem, must
+#    load it through the modprobe.d rule and serve the root's QEMU with
+#    it.  In make check-all (emulated compilers are slow).
 foreign_step() {
 	local line=$1 arch abi name r
 	arch=$(kernel_arch "$line") && abi=$(kernel_abi "$line") || return 1
-	(client_root_ensure "$arch") || return 1
-	name=$(basename "$(client_root "$arch")")-dkms
+	(dpkg_root_ensure "$arch") || return 1
+	name=$HOST_SUITE-$arch-dkms
 	r=$(root_dir "$name")
 	rm -rf "$r"
-	cp -a "$(client_root "$arch")" "$r" || return 1
+	cp -a "$(root_dir "$HOST_SUITE-$arch")" "$r" || return 1
 	# A stable release's kernels move in its security suite.
 	local sec
 	sec=$(apt_mirror security)
-	[ -z "$sec" ] || echo "deb $sec $(. /etc/os-release && echo "$VERSION_CODENAME")-security main" \
+	[ -z "$sec" ] || echo "deb $sec $HOST_SUITE-security main" \
 		>"$r/etc/apt/sources.list.d/security.list"
 	mkdir -p "$r/tmp/debs" && cp "$deb" "$r/tmp/debs/" || return 1
 	in_root() { echo "+ ($name) $*" >>"$log"; root_run "$name" "$@" >>"$log" 2>&1; }
@@ -220,7 +220,8 @@ foreign_step() {
 	# mkinitramfs, minutes under emulation.
 	in_root sh -c 'dpkg-divert --local --rename --divert /usr/sbin/update-initramfs.real \
 		--add /usr/sbin/update-initramfs && ln -sf /bin/true /usr/sbin/update-initramfs'
-	in_root apt-get install -y -q --no-install-recommends "linux-image-$abi" "linux-headers-$abi"
+	in_root apt-get install -y -q --no-install-recommends "linux-image-$abi" "linux-headers-$abi" \
+		"$(qemu_package "$arch")"
 	check "$line: an $arch root with $abi and its headers" \
 		"[ -e $r/boot/vmlinuz-$abi ] && [ -e $r/usr/src/linux-headers-$abi/Makefile ]"
 	in_root apt-get install -y -q --no-install-recommends dkms openssl "/tmp/debs/$(basename "$deb")"
