@@ -20,6 +20,7 @@
  * differential run's results.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -380,6 +381,49 @@ static void race_on_term(int sig)
 }
 
 /*
+ * Power off the slot of @bdf from this guest, as an operator's
+ * "echo 0 >/sys/bus/pci/slots/N/power" does: the hot-plug driver removes
+ * the device at once (device_del first presses the slot's attention
+ * button, and the kernel waits 5 s for a second press that would cancel
+ * it), and QEMU takes a device out of a slot the guest has powered off.
+ * The write returns once the removal is done: a child makes it, so that
+ * the caller's time limit holds.  Returns the child, or -1.
+ */
+static pid_t slot_power_off(struct ctx *t, const char *bdf)
+{
+	char path[PATH_MAX], addr[32];
+	struct dirent *de;
+	pid_t pid = -1;
+	DIR *d;
+	FILE *f;
+	int fd;
+
+	d = opendir("/sys/bus/pci/slots");
+	CHECK(t, d, "no /sys/bus/pci/slots: %s", strerror(errno));
+	while (d && pid < 0 && (de = readdir(d))) {
+		snprintf(path, sizeof(path), "/sys/bus/pci/slots/%s/address", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		/* "DDDD:BB:SS" for the device "DDDD:BB:SS.F" */
+		if (fscanf(f, "%31s", addr) == 1 && !strncmp(bdf, addr, strlen(addr)) &&
+		    bdf[strlen(addr)] == '.') {
+			snprintf(path, sizeof(path), "/sys/bus/pci/slots/%s/power", de->d_name);
+			pid = fork();
+			if (!pid) {
+				fd = open(path, O_WRONLY);
+				_exit(fd >= 0 && write(fd, "0", 1) == 1 ? 0 : 1);
+			}
+		}
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	CHECK(t, pid > 0, "no hot-plug slot found for %s", bdf);
+	return pid;
+}
+
+/*
  * The child of unplug-race: set up and tear down a container of the
  * device's group as fast as it can, whether the device is there or not.
  * Writes "attaches refusals" to @fd when told to stop.
@@ -418,10 +462,12 @@ static void race_attacher(const char *bdf, int fd)
 
 /*
  * vfio-tests unplug-race --device BDF --cycles N: the device (QEMU id
- * "hpedu") is unplugged and plugged back N times while another process
- * attaches its group to containers in a loop: attach must never use a
- * device that is going away (a backend that kept one past
- * iommu_group_for_each_dev() would, unnoticed but for KASAN or an oops).
+ * "hpedu") is unplugged (its slot powered off from here: the same removal
+ * as device_del's, without its 5 s wait) and plugged back (device_add) N
+ * times while another process attaches its group to containers in a
+ * loop: attach must never use a device that is going away (a backend
+ * that kept one past iommu_group_for_each_dev() would, unnoticed but for
+ * KASAN or an oops).
  * Prints one line: "ok - ..." or "not ok - WHY".
  */
 int cmd_unplug_race(int argc, char **argv)
@@ -430,7 +476,7 @@ int cmd_unplug_race(int argc, char **argv)
 	long pins0 = vt_foll_pins(), vmlck0 = vt_vmlck_kb(), attaches = -1, refusals = -1;
 	int cycles = 0, i, status = -1, p[2];
 	char line[64] = "";
-	pid_t pid;
+	pid_t pid, off;
 	ssize_t n;
 
 	if (argc != 6 || strcmp(argv[2], "--device") || strcmp(argv[4], "--cycles")) {
@@ -449,10 +495,13 @@ int cmd_unplug_race(int argc, char **argv)
 	close(p[1]);
 	usleep(200000);
 	for (i = 0; i < cycles && !t.why[0]; i++) {
-		if (qmp_request(&t, "device_del", "\"id\": \"" QEMU_ID "\""))
+		off = slot_power_off(&t, t.device);
+		if (off < 0)
 			break;
 		CHECK(&t, wait_until(device_present, t.device, false, 60),
-		      "%s did not go within 60 s of device_del (cycle %d)", t.device, i);
+		      "%s did not go within 60 s of its slot's power-off (cycle %d)", t.device, i);
+		CHECK(&t, waitpid(off, &status, 0) == off && WIFEXITED(status) &&
+		      !WEXITSTATUS(status), "the slot's power-off failed (cycle %d)", i);
 		usleep(100000);
 		CHECK(&t, t.why[0] || plug_back(&t),
 		      "%s did not come back within 60 s of device_add (cycle %d)", t.device, i);
