@@ -71,13 +71,13 @@ lists=$("$w/vt-list" list-cases)
 		[ "$what" = both ] && echo "res stock case $name ok -"
 		echo "res iova case $name ok -"
 	done
-	grep -v '^#' "$TOP/tests/guest/expected" | awk '$1 == "case" { split($4, b, ","); for (i in b) print "res " b[i] " case " $3 " ok -" }
+	grep -v '^#' "$TOP/tests/guest/expected" | sed 's/^all //' | awk '$1 == "case" { split($4, b, ","); for (i in b) print "res " b[i] " case " $3 " ok -" }
 		$1 == "obs" { split($6, b, ","); for (i in b) print "res " b[i] " obs " $3 " " $4 " " $5 }'
-	sed -n 's/^tap [^ ]* \^//p' "$TOP/tests/guest/expected" | sed 's/\\//g; s/\$$//; s/^/ok 1 - /'
+	sed -n 's/^\(all \)\?tap [^ ]* \^//p' "$TOP/tests/guest/expected" | sed 's/\\//g; s/\$$//; s/^/ok 1 - /'
 } >"$w/complete.tap"
 expect_in() { (TOP=$w/top; mkdir -p "$TOP/.build/guest" "$TOP/tests/guest";
 	cp "$w/vt-list" "$TOP/.build/guest/vfio-tests"; cp "$OLDTOP/tests/guest/expected" "$TOP/tests/guest/";
-	expect_results "$1" "$2"); }
+	expect_results "$@"); }
 OLDTOP=$TOP
 check "expect_results: complete results pass" "[ -z \"\$(expect_in $w/complete.tap amd)\" ]"
 grep -v '^res stock case get-info ' "$w/complete.tap" >"$w/nocase.tap"
@@ -87,6 +87,17 @@ check "expect_results: a step that never reported fails" "expect_in $w/nostep.ta
 grep -v 'dpdk-testpmd' "$w/complete.tap" >"$w/nodpdk.tap"
 check "expect_results: a client missing where the layout runs it fails" "expect_in $w/nodpdk.tap amd | grep -q dpdk-testpmd"
 check "expect_results: ... and passes where the layout does not run it" "[ -z \"\$(expect_in $w/nodpdk.tap intel39 | grep dpdk)\" ]"
+# A scenario that runs its layout's steps only (STEPS=layout) need not
+# report DPDK, the fault tests, the unplug race, injection or the fuzzer,
+# and must report everything else.
+grep -v -E 'dpdk-testpmd|faults \(|unplug race|fault injection|fuzz' "$w/complete.tap" >"$w/layout.tap"
+check "expect_results: the layout's steps only: complete without the other steps" \
+	"[ -z \"\$(expect_in $w/layout.tap amd layout)\" ]"
+check "expect_results: ... which a scenario of every step must report" \
+	"[ \"\$(expect_in $w/layout.tap amd | wc -l)\" -eq 16 ]"
+grep -v 'hotunplug' "$w/layout.tap" >"$w/layout-nohp.tap"
+check "expect_results: the layout's steps only: hot-unplug missing fails" \
+	"expect_in $w/layout-nohp.tap amd layout | grep -q 'case hotunplug under stock'"
 grep -v '^res iova obs unsafe-interrupts set_iommu_without_unsafe 0$' "$w/complete.tap" >"$w/noobs.tap"
 check "expect_results: an observation other than the layout's fails" \
 	"expect_in $w/noobs.tap amd | grep -q 'obs unsafe-interrupts set_iommu_without_unsafe 0 under iova'"

@@ -250,18 +250,23 @@ judge() {
 	[ -n "$plan" ] && [ "$plan" -eq $((ok + notok)) ] && [ "$notok" -eq 0 ] && [ "$ok" -gt 0 ]
 }
 
-# expect_results RESULTS_TAP LAYOUT: print, a line each, what a scenario of
-# LAYOUT had to report and did not: every case of vfio-tests under each
-# backend it runs for (`vfio-tests list-cases`), and the lines of
-# tests/guest/expected.  Nothing printed: complete.
+# expect_results RESULTS_TAP LAYOUT [STEPS]: print, a line each, what a
+# scenario of LAYOUT that ran STEPS (all, the default, or layout) had to
+# report and did not: every case of vfio-tests under each backend it runs
+# for (`vfio-tests list-cases`), and the lines of tests/guest/expected.
+# Nothing printed: complete.
 expect_results() {
-	local f=$1 layout=$2 kind layouts name what b re
+	local f=$1 layout=$2 steps=${3:-all} kind layouts name what b re
 	_has_case() { grep -q "^res $1 case $2 " "$f" 2>/dev/null || echo "case $2 under $1"; }
 	"$TOP/.build/guest/vfio-tests" list-cases | while read -r name what; do
 		[ "$what" != both ] || what="stock iova"
 		for b in $what; do _has_case "$b" "$name"; done
 	done
 	grep -v '^#' "$TOP/tests/guest/expected" | while read -r kind layouts re; do
+		if [ "$kind" = all ]; then
+			[ "$steps" = all ] || continue
+			read -r kind layouts re <<<"$layouts $re"
+		fi
 		case ",$layouts," in *",$layout,"* | ",*,") ;; *) continue ;; esac
 		case $kind in
 		case)
