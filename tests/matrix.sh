@@ -13,22 +13,65 @@ failed=0
 for d in "$TOP"/.build/*/; do
 	[ ! -e "$d/Kbuild" ] || rm -rf "$d"
 done
+# A line's kernel, headers and build root are downloads, debootstraps
+# and installs (minutes on a fresh machine), its builds are CPU: the lines
+# are prepared in the background, in order, while the ones before them
+# build.  The lines of one build root are prepared together, before any
+# build runs in it, so that nothing is installed into a root while a
+# build uses it.  Preparing writes, in $prep: LINE.abi (ABI and image
+# root), LINE.vars (make variables), then LINE.ready (seconds it took),
+# or LINE.failed; LINE.log is its output.
+prep=$TOP/.build/prep
+rm -rf "$prep"
+mkdir -p "$prep" || exit 1
+prepare_line() {
+	local line=$1 abi root
+	abi=$(kernel_abi "$line") && root=$(kernel_root "$abi") &&
+		line_make_vars "$line" "$abi" >"$prep/$line.vars" && [ -s "$prep/$line.vars" ] &&
+		echo "$abi $root" >"$prep/$line.abi"
+}
+(
+	for line in $(kernel_lines); do
+		[ ! -e "$prep/$line.ready" ] || continue
+		suite=$(kernel_suite "$line") || exit 1
+		group=$line
+		[ "$suite" = - ] || group=$(awk -v s="$suite" '!/^#/ && $7 == s { print $1 }' "$KERNELS_CONF")
+		for l in $group; do
+			t=$SECONDS
+			if (prepare_line "$l") >"$prep/$l.log" 2>&1; then
+				echo $((SECONDS - t)) >"$prep/$l.ready"
+			else
+				touch "$prep/$l.failed"
+				exit 1
+			fi
+		done
+	done
+) &
+producer=$!
+
 # Each line twice: the module as shipped, and the test build with the
 # fault-injection switch (src/inject.h) in .build/<abi>-inject/.
-# Where the time goes: the downloads and roots of a line (on a fresh
-# machine), then its builds.
 start=$SECONDS
 for line in $(kernel_lines); do
 	t=$SECONDS
-	abi=$(kernel_abi "$line") || exit 1
-	root=$(kernel_root "$abi") || exit 1
+	while [ ! -e "$prep/$line.ready" ] && [ ! -e "$prep/$line.failed" ] &&
+		kill -0 "$producer" 2>/dev/null; do
+		sleep 1
+	done
+	if [ ! -e "$prep/$line.ready" ]; then
+		sed 's/^/#   /' "$prep/$line.log" 2>/dev/null | tail -n 30
+		echo "# $line: cannot prepare its kernel, headers or build root"
+		wait "$producer"
+		exit 1
+	fi
+	read -r abi root <"$prep/$line.abi"
 	BUILD_SUITE=$(kernel_suite "$line") || exit 1
-	mapfile -t vars < <(line_make_vars "$line" "$abi")
-	[ "${#vars[@]}" -gt 0 ] || die "no headers for $line ($abi)"
-	echo "# $line: kernel and headers ready in $((SECONDS - t)) s (at $((SECONDS - start)) s)"
+	mapfile -t vars <"$prep/$line.vars"
+	echo "# $line: kernel and headers prepared in $(cat "$prep/$line.ready") s, waited for $((SECONDS - t)) s (at $((SECONDS - start)) s)"
 	build_module "$line ($abi)" "$abi" "$root" "$TOP/.build/$abi" "${vars[@]}"
 	build_module "$line ($abi) with fault injection" "$abi" "$root" "$TOP/.build/$abi-inject" \
 		"${vars[@]}" VFIO_IOVA_FAULT_INJECT=1
 	echo "# $line: built at $((SECONDS - start)) s"
 done
+wait "$producer"
 exit $((failed > 0))
