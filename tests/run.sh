@@ -123,36 +123,37 @@ for line in $(kernel_lines); do
 		{ rm -f "${base[$line]}"; echo "no initramfs for $line"; }
 done
 
-# Scenario rows: name line layout extra-env expected(pass|fail:REGEX|crash);
-# extra-env is VAR=VALUE settings separated by ';'.  make check boots the
+# Scenario rows: name line layout steps extra-env expected(pass|fail:REGEX|crash);
+# steps is "all" or "layout" (tests/guest/init's STEPS), extra-env is
+# VAR=VALUE settings separated by ';'.  make check boots the
 # rows of tests/scenarios.conf marked "check", and those marked "layout"
 # with the steps that depend on the IOMMU layout only; make check-all
 # (VFIO_IOVA_ALL=1) every row, with every step.
 rows=()
-while read -r name line layout set; do
+while read -r name line layout set env; do
 	case "${VFIO_IOVA_SCENARIOS:-}" in "" | *"$name"*) ;; *) continue ;; esac
 	case $set in check | layout | all) ;; *) die "tests/scenarios.conf: $name: unknown run '$set'" ;; esac
 	[ "$set" != all ] || [ -n "${VFIO_IOVA_ALL:-}" ] || [ -n "${VFIO_IOVA_SCENARIOS:-}" ] ||
 		continue
 	# A "layout" row: make check runs the steps that depend on the layout.
-	if [ "$set" = layout ] && [ -z "${VFIO_IOVA_ALL:-}" ]; then
-		rows+=("$name $line $layout STEPS=layout pass")
-	else
-		rows+=("$name $line $layout - pass")
-	fi
+	steps=all
+	[ "$set" != layout ] || [ -n "${VFIO_IOVA_ALL:-}" ] || steps=layout
+	rows+=("$name $line $layout $steps ${env:--} pass")
 done < <(grep -v '^#' tests/scenarios.conf | awk 'NF')
 first=$(grep -v '^#' tests/scenarios.conf | awk 'NF { print $1, $2, $3; exit }')
 read -r fname fline flayout <<<"$first"
 # The harness's self-checks: one case through the same guest, comparison
 # and judge as the scenarios (SELFCHECK=1 in tests/guest/init).
-rows+=("selfcheck-broken-test $fline $flayout BREAK=set-iommu-type1v2;SELFCHECK=1 fail:^not.ok.*iova:.set-iommu-type1v2")
-rows+=("selfcheck-guest-crash $fline $flayout CRASH=1;SELFCHECK=1 crash")
+rows+=("selfcheck-broken-test $fline $flayout all BREAK=set-iommu-type1v2;SELFCHECK=1 fail:^not.ok.*iova:.set-iommu-type1v2")
+rows+=("selfcheck-guest-crash $fline $flayout all CRASH=1;SELFCHECK=1 crash")
 
-run_row() {	# run_row "name line layout extra expect"
-	local name line layout extra expect dir
-	read -r name line layout extra expect <<<"$1"
+run_row() {	# run_row "name line layout steps extra expect"
+	local name line layout steps extra expect dir
+	read -r name line layout steps extra expect <<<"$1"
 	[ "$extra" = - ] && extra=
+	extra="STEPS=$steps${extra:+;$extra}"
 	dir=$OUT/$name
+	rm -rf "$dir"
 	mkdir -p "$dir"
 	echo "$expect" >"$dir/expect"
 	if [ ! -e "${base[$line]}" ]; then
@@ -171,7 +172,7 @@ done
 wait
 
 for row in "${rows[@]}"; do
-	read -r name line layout extra expect <<<"$row"
+	read -r name line layout steps extra expect <<<"$row"
 	dir=$OUT/$name
 	counts=$(judge "$dir/results.tap")
 	judged=$?
@@ -180,8 +181,6 @@ for row in "${rows[@]}"; do
 		awk '{ printf "%s%s-%s %s", sep, $1, $2, $3; sep = "; " }')
 	marker=$(grep -c '^VFIO-IOVA-GUEST-DONE' "$dir/results.tap" 2>/dev/null)
 	missing=
-	steps=all
-	[ "$extra" != STEPS=layout ] || steps=layout
 	[ "$expect" != pass ] || missing=$(expect_results "$dir/results.tap" "$layout" "$steps")
 	case $expect in
 	pass)
