@@ -16,11 +16,12 @@ done
 # A line's kernel, headers and build root are downloads, debootstraps
 # and installs (minutes on a fresh machine), its builds are CPU: the lines
 # are prepared in the background, in order, while the ones before them
-# build.  The lines of one build root are prepared together, before any
-# build runs in it, so that nothing is installed into a root while a
-# build uses it.  Preparing writes, in $prep: LINE.abi (ABI and image
-# root), LINE.vars (make variables), then LINE.ready (seconds it took),
-# or LINE.failed; LINE.log is its output.
+# build.  Nothing is installed into a build root while a build uses it:
+# a line with a build root is prepared only once the earlier lines of the
+# same root are built.  Preparing writes, in $prep: LINE.abi (ABI and
+# image root), LINE.vars (make variables), then LINE.ready (seconds it
+# took), or LINE.failed; LINE.log is its output.  The builds write
+# LINE.built when they are done with a line, or "stop" when they give up.
 prep=$TOP/.build/prep
 rm -rf "$prep"
 mkdir -p "$prep" || exit 1
@@ -30,21 +31,31 @@ prepare_line() {
 		line_make_vars "$line" "$abi" >"$prep/$line.vars" && [ -s "$prep/$line.vars" ] &&
 		echo "$abi $root" >"$prep/$line.abi"
 }
+# root_free LINE: wait until the lines before LINE that share its build
+# root are built; false if the builds stopped.
+root_free() {
+	local suite l
+	suite=$(kernel_suite "$1") || return 1
+	[ "$suite" != - ] || return 0
+	for l in $(awk -v s="$suite" -v line="$1" '!/^#/ && NF && $1 == line { exit }
+		!/^#/ && $7 == s { print $1 }' "$KERNELS_CONF"); do
+		while [ ! -e "$prep/$l.built" ]; do
+			[ ! -e "$prep/stop" ] && kill -0 "$matrix" 2>/dev/null || return 1
+			sleep 1
+		done
+	done
+}
+matrix=$$
 (
 	for line in $(kernel_lines); do
-		[ ! -e "$prep/$line.ready" ] || continue
-		suite=$(kernel_suite "$line") || exit 1
-		group=$line
-		[ "$suite" = - ] || group=$(awk -v s="$suite" '!/^#/ && $7 == s { print $1 }' "$KERNELS_CONF")
-		for l in $group; do
-			t=$SECONDS
-			if (prepare_line "$l") >"$prep/$l.log" 2>&1; then
-				echo $((SECONDS - t)) >"$prep/$l.ready"
-			else
-				touch "$prep/$l.failed"
-				exit 1
-			fi
-		done
+		root_free "$line" || exit 1
+		t=$SECONDS
+		if (prepare_line "$line") >"$prep/$line.log" 2>&1; then
+			echo $((SECONDS - t)) >"$prep/$line.ready"
+		else
+			touch "$prep/$line.failed"
+			exit 1
+		fi
 	done
 ) &
 producer=$!
@@ -61,6 +72,7 @@ for line in $(kernel_lines); do
 	if [ ! -e "$prep/$line.ready" ]; then
 		sed 's/^/#   /' "$prep/$line.log" 2>/dev/null | tail -n 30
 		echo "# $line: cannot prepare its kernel, headers or build root"
+		touch "$prep/stop"
 		wait "$producer"
 		exit 1
 	fi
@@ -71,6 +83,7 @@ for line in $(kernel_lines); do
 	build_module "$line ($abi)" "$abi" "$root" "$TOP/.build/$abi" "${vars[@]}"
 	build_module "$line ($abi) with fault injection" "$abi" "$root" "$TOP/.build/$abi-inject" \
 		"${vars[@]}" VFIO_IOVA_FAULT_INJECT=1
+	touch "$prep/$line.built"
 	echo "# $line: built at $((SECONDS - start)) s"
 done
 wait "$producer"
