@@ -325,7 +325,7 @@ void vfio_iova_update_pgsizes(struct vfio_iova_container *c)
 	struct vfio_iova_domain *d;
 
 	list_for_each_entry(d, &c->domains, next)
-		bitmap &= d->domain->pgsize_bitmap;
+		bitmap &= vfio_iova_inject_pgsizes(d->domain->pgsize_bitmap);
 	/* Pinning works in PAGE_SIZE units: hide smaller IOMMU page sizes. */
 	if (bitmap & ~PAGE_MASK)
 		bitmap = (bitmap & PAGE_MASK) | PAGE_SIZE;

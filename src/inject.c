@@ -21,6 +21,7 @@ static char vfio_iova_fail_site[64];
 static char vfio_iova_fail_funcs[128];	/* fail-func */
 static bool vfio_iova_fail_funcs_set;	/* it is not empty */
 static unsigned long vfio_iova_fail_count;
+static unsigned long vfio_iova_pgsize_min;	/* pgsize-min */
 
 /* Is @func one of the blank-separated names in vfio_iova_fail_funcs? */
 static bool vfio_iova_func_listed(const char *func)
@@ -56,6 +57,29 @@ bool vfio_iova_inject_fail(const char *func, int line)
 	spin_unlock(&vfio_iova_fail_lock);
 	return true;
 }
+
+unsigned long vfio_iova_inject_pgsizes(unsigned long pgsizes)
+{
+	unsigned long min = READ_ONCE(vfio_iova_pgsize_min);
+
+	/* Its smallest page becomes @min, its larger ones stay. */
+	return min ? (pgsizes & ~(min - 1)) | min : pgsizes;
+}
+
+static int pgsize_min_get(void *data, u64 *val)
+{
+	*val = READ_ONCE(vfio_iova_pgsize_min);
+	return 0;
+}
+
+static int pgsize_min_set(void *data, u64 val)
+{
+	if (val & (val - 1) || val > ULONG_MAX / 2 + 1)
+		return -EINVAL;
+	WRITE_ONCE(vfio_iova_pgsize_min, val);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(pgsize_min_fops, pgsize_min_get, pgsize_min_set, "%llu\n");
 
 static ssize_t fail_nth_read(struct file *file, char __user *buf, size_t len, loff_t *pos)
 {
@@ -143,4 +167,5 @@ void vfio_iova_inject_debugfs(struct dentry *root)
 	debugfs_create_file("fail-nth", 0600, root, NULL, &fail_nth_fops);
 	debugfs_create_file("fail-site", 0400, root, NULL, &fail_site_fops);
 	debugfs_create_file("fail-func", 0600, root, NULL, &fail_func_fops);
+	debugfs_create_file_unsafe("pgsize-min", 0600, root, NULL, &pgsize_min_fops);
 }

@@ -15,6 +15,11 @@
  * that failed (function:line).  fail-func takes function names, blank
  * separated: while set, every point in them fails for the thread that
  * wrote it, every time (for paths that only a second failure reaches).
+ *
+ * pgsize-min (a power of two, or 0) makes it the smallest page size of
+ * every IOMMU domain, the smaller ones invisible, as an IOMMU with larger
+ * pages than the CPU's would have them (arm64 with mixed granules): the
+ * tests reach the page-size changes on attach and detach with it.
  */
 #ifndef VFIO_IOVA_INJECT_H
 #define VFIO_IOVA_INJECT_H
@@ -25,11 +30,18 @@ struct dentry;
 
 #ifdef VFIO_IOVA_FAULT_INJECT
 bool vfio_iova_inject_fail(const char *func, int line);
+unsigned long vfio_iova_inject_pgsizes(unsigned long pgsizes);
 void vfio_iova_inject_debugfs(struct dentry *root);
 #else
 static inline bool vfio_iova_inject_fail(const char *func, int line)
 {
 	return false;
+}
+
+/* A domain's page sizes, as the container sees them. */
+static inline unsigned long vfio_iova_inject_pgsizes(unsigned long pgsizes)
+{
+	return pgsizes;
 }
 
 static inline void vfio_iova_inject_debugfs(struct dentry *root)

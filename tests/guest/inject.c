@@ -22,8 +22,10 @@
  *    container itself could not be set up);
  *  - after closing everything, VmLck and the system's FOLL_PIN counters are
  *    back where they started and the module is no longer in use.
- * Last, a path only two failures reach (fail-func): the second group can
- * neither join the first one's domain nor go back to its own.
+ * Then a path only two failures reach (fail-func): the second group can
+ * neither join the first one's domain nor go back to its own.  Last, with
+ * no failure injected, the page size while dirty tracking is on, with
+ * IOMMU pages larger than the CPU's (pgsize-min): pgsize_guard().
  * Prints one line: ok - ... / not ok - ...: WHY, and # lines with the
  * injection points met.
  */
@@ -40,6 +42,7 @@
 #define FAIL_NTH "/sys/kernel/debug/vfio-iommu-iova/fail-nth"
 #define FAIL_SITE "/sys/kernel/debug/vfio-iommu-iova/fail-site"
 #define FAIL_FUNC "/sys/kernel/debug/vfio-iommu-iova/fail-func"
+#define PGSIZE_MIN "/sys/kernel/debug/vfio-iommu-iova/pgsize-min"
 #define MAX_POINTS 5000
 #define MAX_SITES 64
 
@@ -400,6 +403,97 @@ out:
 	      vt_foll_pins() - pins0);
 }
 
+/*
+ * The smallest page size must not shrink while dirty tracking is on: the
+ * bitmaps have a bit per page of the size they were made with.  Only an
+ * IOMMU with pages larger than the CPU's gets there (arm64 with mixed
+ * granules); pgsize-min gives every domain 64 KiB pages.  The test mdev's
+ * container holds 128 KiB mapped; edu's group joins (64 KiB pages),
+ * tracking starts, edu's group leaves: the page size stays 64 KiB until
+ * tracking stops, and a page the mdev pins then shows as one bit.
+ */
+static void pgsize_guard(struct ctx *t)
+{
+	const uint32_t dsz = sizeof(struct vfio_iommu_type1_dirty_bitmap);
+	const uint64_t big = 0x10000, iova = 0x1000000, size = 2 * big;
+	long pins0 = vt_foll_pins(), vmlck0 = vt_vmlck_kb(), r;
+	struct vt_cont mc = { -1, -1 };
+	uint64_t bits[2], unmapped = 0;
+	int g = -1, dev = -1;
+	char path[64], *mem;
+
+	mem = mmap(NULL, size + big, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
+		   MAP_POPULATE, -1, 0);
+	CHECK(t, mem != MAP_FAILED, "pgsize guard: no memory");
+	if (mem == MAP_FAILED)
+		return;
+	if (write_file(PGSIZE_MIN, "65536\n")) {
+		vt_fail(t, "cannot write %s", PGSIZE_MIN);
+		goto out;
+	}
+	mc.c = open("/dev/vfio/vfio", O_RDWR);
+	snprintf(path, sizeof(path), "/dev/vfio/%d", t->mdev_group);
+	mc.g = open(path, O_RDWR);
+	snprintf(path, sizeof(path), "/dev/vfio/%d", t->group);
+	g = open(path, O_RDWR);
+	CHECK(t, mc.c >= 0 && mc.g >= 0 && g >= 0, "pgsize guard: open the container and groups");
+	if (mc.c < 0 || mc.g < 0 || g < 0 || xioctl(mc.g, VFIO_GROUP_SET_CONTAINER, &mc.c) ||
+	    xioctl(mc.c, VFIO_SET_IOMMU, (void *)VFIO_TYPE1v2_IOMMU)) {
+		vt_fail(t, "pgsize guard: the test mdev's container cannot be set up");
+		goto out;
+	}
+	dev = xioctl(mc.g, VFIO_GROUP_GET_DEVICE_FD, (void *)t->mdev_uuid);
+	r = xioctl(g, VFIO_GROUP_SET_CONTAINER, &mc.c);
+	CHECK(t, dev >= 0 && !r, "pgsize guard: the mdev's device %d, edu's attach %ld", dev, r);
+	CHECK(t, (vt_pgsizes(mc.c) & -vt_pgsizes(mc.c)) == big,
+	      "pgsize guard: page sizes %#llx with 64 KiB pages in the domain",
+	      (unsigned long long)vt_pgsizes(mc.c));
+	/* 64 KiB aligned, as every argument must be now. */
+	r = vt_map(mc.c, iova, size, ((uintptr_t)mem + big - 1) & ~(big - 1), RW);
+	CHECK(t, !r, "pgsize guard: map of 128 KiB: %ld", r);
+	r = dirty_flags(mc.c, dsz, VFIO_IOMMU_DIRTY_PAGES_FLAG_START);
+	CHECK(t, !r, "pgsize guard: dirty tracking start: %ld", r);
+	r = xioctl(g, VFIO_GROUP_UNSET_CONTAINER, NULL);
+	CHECK(t, !r, "pgsize guard: edu's group leaves: %ld", r);
+	CHECK(t, (vt_pgsizes(mc.c) & -vt_pgsizes(mc.c)) == big,
+	      "pgsize guard: page sizes %#llx while tracking, after the 64 KiB domain left",
+	      (unsigned long long)vt_pgsizes(mc.c));
+	r = dirty_get(mc.c, iova, size, PAGE, sizeof(bits), bits);
+	CHECK(t, r == -EINVAL, "pgsize guard: a bitmap of 4 KiB pages while tracking: %ld", r);
+	/* What was dirty so far goes; then the mdev pins a page of the second half. */
+	r = dirty_get(mc.c, iova, size, big, sizeof(bits), bits);
+	CHECK(t, !r, "pgsize guard: a bitmap of 64 KiB pages: %ld", r);
+	r = mdev_cmd(t, NULL, "pin %llx 1 3", (unsigned long long)(iova + big + PAGE));
+	CHECK(t, r == 1, "pgsize guard: the mdev pins a page: %ld", r);
+	if (r == 1)
+		mdev_cmd(t, NULL, "unpin %llx 1", (unsigned long long)(iova + big + PAGE));
+	bits[0] = 0;
+	bits[1] = 0x5a5a5a5a5a5a5a5aULL;
+	r = dirty_get(mc.c, iova, size, big, sizeof(bits[0]), bits);
+	CHECK(t, !r && bits[0] == 2 && bits[1] == 0x5a5a5a5a5a5a5a5aULL,
+	      "pgsize guard: after a pin, bitmap %ld: %#llx %#llx, not 0x2 and untouched", r,
+	      (unsigned long long)bits[0], (unsigned long long)bits[1]);
+	r = dirty_flags(mc.c, dsz, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP);
+	CHECK(t, !r && (vt_pgsizes(mc.c) & -vt_pgsizes(mc.c)) == PAGE,
+	      "pgsize guard: tracking stopped (%ld): page sizes %#llx, not back to 4 KiB", r,
+	      (unsigned long long)vt_pgsizes(mc.c));
+	r = vt_unmap(mc.c, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &unmapped);
+	CHECK(t, !r && unmapped == size, "pgsize guard: unmap of everything: %ld, %llu bytes", r,
+	      (unsigned long long)unmapped);
+out:
+	write_file(PGSIZE_MIN, "0\n");
+	if (dev >= 0)
+		close(dev);
+	if (g >= 0)
+		close(g);
+	vt_close(&mc);
+	munmap(mem, size + big);
+	CHECK(t, vt_vmlck_kb() == vmlck0, "pgsize guard: VmLck %ld kB, %ld at the start",
+	      vt_vmlck_kb(), vmlck0);
+	CHECK(t, vt_foll_pins() == pins0, "pgsize guard: %ld pages left pinned",
+	      vt_foll_pins() - pins0);
+}
+
 int cmd_inject(int argc, char **argv)
 {
 	struct ctx t = { .out = stderr, .name = "inject", .group = -1, .group2 = -1,
@@ -456,14 +550,17 @@ int cmd_inject(int argc, char **argv)
 		separate += every_point(&t, &m, &sites, scenario_emulated_first);
 	if (!t.why[0])
 		reuse_abort(&t, &m);
+	if (t.mdev_group >= 0 && !t.why[0])
+		pgsize_guard(&t);
 	for (a = 0; a < sites.n; a++)
 		printf("# injection point %s\n", sites.name[a]);
 	if (t.why[0]) {
 		printf("not ok - fault injection: %s\n", t.why);
 		return 1;
 	}
-	printf("ok - fault injection: %d failures, one at a time, at %d distinct points: %s\n",
+	printf("ok - fault injection: %d failures, one at a time, at %d distinct points: %s%s\n",
 	       shared + separate, sites.n,
-	       "each refused with ENOMEM, nothing leaked, the container still usable");
+	       "each refused with ENOMEM, nothing leaked, the container still usable",
+	       t.mdev_group >= 0 ? "; the page size held while tracking" : "");
 	return 0;
 }
