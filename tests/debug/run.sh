@@ -46,8 +46,11 @@ export GUEST_ROOT=$kdir/root GUEST_ABI=$kver
 initramfs_base "$kver" "$TOP/.build/$kver/vfio_iommu_iova.ko" "$OUT/base.cpio" ||
 	die "no initramfs for the debug kernel"
 secs=${FUZZ_SECONDS:-60}
-# Without 5-level paging: KASAN's shadow of 6.1 with LA57 (QEMU's -cpu max
-# has it) once reported a wild access at boot, before any of our code ran.
+# Without 5-level paging (QEMU's -cpu max has LA57): 6.1's identify_cpu()
+# clears the boot CPU's capabilities for a moment, pgtable_l5_enabled()
+# reads false then, and KASAN takes the 5-level direct map for a wild
+# address; an interrupt in that window panics the guest at boot
+# (docs/testing.md#the-sanitizer-kernel).
 export GUEST_CPU=${GUEST_CPU:-max,la57=off}
 layouts=${DEBUG_SCENARIOS:-intel48 amd}
 echo "== check-debug: $kver, layouts: $layouts, fuzzing $secs s each"
