@@ -4,15 +4,26 @@
 # in its own directory .build/<abi>/, with W=1 and sparse (C=2), here or in
 # the line's build root (tests/kernels.conf).  Any warning
 # fails the build.  Prints one TAP line per build: two per kernel line.
+# MATRIX_LINES (environment) builds only those lines, in the order of
+# tests/kernels.conf, for a run that boots no other.
 set -u
 . "$(dirname "$0")/lib/common.sh"
 
 n=0
 failed=0
-# No module of an earlier run may stand in for one this run failed to build.
-for d in "$TOP"/.build/*/; do
-	[ ! -e "$d/Kbuild" ] || rm -rf "$d"
-done
+lines=$(kernel_lines)
+if [ -n "${MATRIX_LINES:-}" ]; then
+	for l in $MATRIX_LINES; do
+		echo "$lines" | grep -qx -- "$l" || die "unknown kernel line '$l' (see tests/kernels.conf)"
+	done
+	lines=$(echo "$lines" | grep -x -F "$(echo "$MATRIX_LINES" | tr ' ' '\n')")
+else
+	# No module of an earlier run may stand in for one this run failed
+	# to build (build_module empties the directories of the lines it builds).
+	for d in "$TOP"/.build/*/; do
+		[ ! -e "$d/Kbuild" ] || rm -rf "$d"
+	done
+fi
 # A line's kernel, headers and build root are downloads, debootstraps
 # and installs (minutes on a fresh machine), its builds are CPU: the lines
 # are prepared in the background, in order, while the ones before them
@@ -37,8 +48,9 @@ root_free() {
 	local suite l
 	suite=$(kernel_suite "$1") || return 1
 	[ "$suite" != - ] || return 0
-	for l in $(awk -v s="$suite" -v line="$1" '!/^#/ && NF && $1 == line { exit }
-		!/^#/ && $7 == s { print $1 }' "$KERNELS_CONF"); do
+	for l in $(awk -v s="$suite" -v line="$1" -v sel=" $(echo $lines) " '
+		!/^#/ && NF && $1 == line { exit }
+		!/^#/ && $7 == s && index(sel, " " $1 " ") { print $1 }' "$KERNELS_CONF"); do
 		while [ ! -e "$prep/$l.built" ]; do
 			[ ! -e "$prep/stop" ] && kill -0 "$matrix" 2>/dev/null || return 1
 			sleep 1
@@ -47,7 +59,7 @@ root_free() {
 }
 matrix=$$
 (
-	for line in $(kernel_lines); do
+	for line in $lines; do
 		root_free "$line" || exit 1
 		t=$SECONDS
 		if (prepare_line "$line") >"$prep/$line.log" 2>&1; then
@@ -63,7 +75,7 @@ producer=$!
 # Each line twice: the module as shipped, and the test build with the
 # fault-injection switch (src/inject.h) in .build/<abi>-inject/.
 start=$SECONDS
-for line in $(kernel_lines); do
+for line in $lines; do
 	t=$SECONDS
 	while [ ! -e "$prep/$line.ready" ] && [ ! -e "$prep/$line.failed" ] &&
 		kill -0 "$producer" 2>/dev/null; do

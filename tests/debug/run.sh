@@ -28,7 +28,7 @@ mkdir -p "$OUT" "$TOP/.build/guest"
 [ -n "${VFIO_IOVA_NO_INSTALL:-}" ] ||
 	tests/install-deps.sh flex bison libelf-dev libssl-dev bc dwarves ||
 	die "installing dependencies failed"
-build_for_guests "$OUT"
+build_for_guests "$OUT" 6.1	# the guests run the debug kernel, built below
 kver=$(tests/debug/build-kernel.sh) || die "no debug kernel"
 kdir=$CACHE/debug-6.1
 built=$(date +%s)

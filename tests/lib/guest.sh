@@ -156,7 +156,8 @@ iommu_field() {
 
 # boot_scenario NAME LINE LAYOUT BASE_CPIO OUTDIR [EXTRA_ENV]: boot one
 # guest; OUTDIR gets console.log and results.tap.  Exit status of qemu.
-# GUEST_CPU overrides the CPU model (default max).
+# GUEST_CPU overrides the CPU model (default max), GUEST_MEM the memory
+# (default 2G).
 # The guest has two edu devices, an e1000e NIC, a hot-pluggable edu behind
 # a root port (id hpedu) and the clients' root filesystem of its
 # architecture (client_root), or GUEST_HOSTROOT (9p tag hostroot, read-only).
@@ -219,7 +220,7 @@ boot_scenario() {
 			-device virtconsole,chardev=results) ;;
 	esac
 	timeout --kill-after=10 "$tmo" "$qemu" \
-		-M "$machine" -accel "$accel" -cpu "$cpu" -m 2G -smp 1 \
+		-M "$machine" -accel "$accel" -cpu "$cpu" -m "${GUEST_MEM:-2G}" -smp 1 \
 		-virtfs "local,path=${GUEST_HOSTROOT:-$(client_root "$arch")},mount_tag=hostroot,security_model=none,readonly=on" \
 		"${dev[@]}" -device edu -device edu \
 		-device e1000e,netdev=n0 -netdev user,id=n0,restrict=on \
@@ -285,13 +286,18 @@ expect_results() {
 	done
 }
 
-# build_for_guests OUT: the module for every kernel line (log in
-# OUT/matrix.tap), the static test program and the tool for the guests of
-# every architecture.
+# build_for_guests OUT [LINES]: the module for every kernel line, or only
+# LINES (log in OUT/matrix.tap), the static test program and the tool for
+# the guests of every architecture, or of LINES'.
 build_for_guests() {
-	local arch
-	tests/matrix.sh >"$1/matrix.tap" 2>&1 || { cat "$1/matrix.tap"; die "build failed"; }
-	for arch in $(kernel_archs); do
+	local arch archs l
+	archs=$(kernel_archs)
+	if [ -n "${2:-}" ]; then
+		archs=$(for l in $2; do kernel_arch "$l"; done | sort -u)
+	fi
+	MATRIX_LINES=${2:-} tests/matrix.sh >"$1/matrix.tap" 2>&1 ||
+		{ cat "$1/matrix.tap"; die "build failed"; }
+	for arch in $archs; do
 		build_guest_tools "$arch" || die "cannot build the guests' programs for $arch"
 	done
 }
