@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vfio-tests bench WORKLOAD --group N [--group2 M]: run one workload once
- * against whichever type1 backend serves new containers, and print
- * "WORKLOAD NANOSECONDS" for its timed part.  tests/bench/ boots the guests,
- * alternates the backends and takes medians; nothing here judges a time.
+ * against whichever type1 backend serves new containers, and print a line
+ * "NAME NANOSECONDS [PIN_FLOOR MLOCK_FLOOR]" for each timed part (the
+ * floors: the same pages pinned, and mlocked, without an IOMMU).
+ * tests/bench/ boots the guests, alternates the backends and takes
+ * medians; nothing here judges a time.
  */
 #include <fcntl.h>
+#include <linux/io_uring.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,8 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include "vt.h"
 
 #define GIB (1024ULL * 1024 * 1024)
@@ -33,21 +38,212 @@ static int die(const char *what)
 	return 1;
 }
 
-/* One mapping of @size bytes of @buf; time the map, or the unmap. */
-static int one_mapping(int c, void *buf, uint64_t size, bool time_unmap, uint64_t *ns)
+/*
+ * Memory as VMs use it, in one of three kinds:
+ *   4k   anonymous 4 KiB pages (MADV_NOHUGEPAGE), faulted from the last
+ *        page to the first so that no two neighbours are physically
+ *        contiguous: every page is a run of its own, the worst case;
+ *   thp  anonymous memory with MADV_HUGEPAGE, 2 MiB aligned (QEMU's guest
+ *        RAM), checked to be wholly backed by transparent huge pages;
+ *   2m   hugetlbfs 2 MiB pages (nr_hugepages is set for the run).
+ */
+enum kind { K4K, KTHP, K2M };
+static const char *const kind_name[] = { "4k", "thp", "2m" };
+
+#define HUGE (2ULL << 20)
+
+/* AnonHugePages of this process, in bytes (smaps_rollup). */
+static long long anon_huge(void)
 {
-	uint64_t t0, done;
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+	char line[128];
+	long long kb = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "AnonHugePages: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb * 1024;
+}
+
+static int set_hugepages(uint64_t n)
+{
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "w");
+	unsigned long long got = 0;
+
+	if (!f || fprintf(f, "%llu\n", (unsigned long long)n) < 0 || fclose(f))
+		return -1;
+	f = fopen("/proc/sys/vm/nr_hugepages", "r");
+	if (!f || fscanf(f, "%llu", &got) != 1)
+		got = 0;
+	if (f)
+		fclose(f);
+	return got == n ? 0 : -1;
+}
+
+/* How many pairs of neighbouring pages of @buf are physically contiguous. */
+static long contiguous_pairs(uint8_t *buf, uint64_t size)
+{
+	uint64_t n = size / PAGE, i, prev = 0, e;
+	long pairs = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		off_t at = ((uintptr_t)buf / PAGE + i) * sizeof(e);
+
+		if (pread(fd, &e, sizeof(e), at) != sizeof(e)) {
+			close(fd);
+			return -1;
+		}
+		e &= (1ULL << 55) - 1;	/* the pfn */
+		pairs += i && e == prev + 1;
+		prev = e;
+	}
+	close(fd);
+	return pairs;
+}
+
+/* @size bytes of memory of @kind, pre-faulted; NULL (with a message) if not. */
+static uint8_t *kind_buffer(enum kind k, uint64_t size)
+{
+	uint8_t *p, *buf;
+	long long huge;
+	uint64_t i;
+	long pairs;
+
+	if (k == K2M) {
+		if (set_hugepages(size / HUGE)) {
+			fprintf(stderr, "bench: cannot reserve %llu huge pages\n",
+				(unsigned long long)(size / HUGE));
+			return NULL;
+		}
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE, -1, 0);
+		return p == MAP_FAILED ? (die("hugetlb buffer"), NULL) : p;
+	}
+	/* Aligned to 2 MiB: the unaligned ends cannot be huge pages. */
+	p = mmap(NULL, size + HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return die("buffer"), NULL;
+	buf = (uint8_t *)(((uintptr_t)p + HUGE - 1) & ~(HUGE - 1));
+	if (buf > p)
+		munmap(p, buf - p);
+	munmap(buf + size, p + HUGE - buf);
+	if (madvise(buf, size, k == KTHP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
+		return die("madvise"), NULL;
+	huge = anon_huge();
+	if (k == KTHP) {
+		for (i = 0; i < size; i += PAGE)
+			buf[i] = 1;
+		if (anon_huge() - huge < (long long)size) {
+			fprintf(stderr, "bench: only %lld of %llu bytes are THP\n",
+				anon_huge() - huge, (unsigned long long)size);
+			return NULL;
+		}
+		return buf;
+	}
+	for (i = size; i; i -= PAGE)
+		buf[i - PAGE] = 1;
+	pairs = contiguous_pairs(buf, size);
+	if (anon_huge() != huge || pairs < 0 || pairs > (long)(size / PAGE / 10)) {
+		fprintf(stderr, "bench: 4 KiB pages not fragmented (%ld contiguous)\n", pairs);
+		return NULL;
+	}
+	return buf;
+}
+
+static void kind_free(enum kind k, uint8_t *buf, uint64_t size)
+{
+	munmap(buf, size);
+	if (k == K2M)
+		set_hugepages(0);
+}
+
+/*
+ * The pinning floor of the same pages, without an IOMMU: registering them
+ * as io_uring fixed buffers pins them as ours does (FOLL_LONGTERM, one
+ * buffer per GiB at most), unregistering unpins them.  Times both.
+ */
+static int pin_floor(uint8_t *buf, uint64_t size, uint64_t *pin, uint64_t *unpin)
+{
+	struct io_uring_params p = { 0 };
+	struct iovec iov[16];
+	unsigned int n = 0;
+	uint64_t off, t0;
+	int fd;
+
+	for (off = 0; off < size && n < ARRAY_SIZE(iov); off += GIB, n++)
+		iov[n] = (struct iovec){ buf + off, size - off < GIB ? size - off : GIB };
+	fd = syscall(__NR_io_uring_setup, 1, &p);
+	if (fd < 0)
+		return die("io_uring_setup");
+	t0 = now_ns();
+	if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, iov, n))
+		return close(fd), die("io_uring buffer registration");
+	*pin = now_ns() - t0;
+	t0 = now_ns();
+	if (syscall(__NR_io_uring_register, fd, IORING_UNREGISTER_BUFFERS, NULL, 0))
+		return close(fd), die("io_uring buffer unregistration");
+	*unpin = now_ns() - t0;
+	close(fd);
+	return 0;
+}
+
+static uint64_t parse_size(const char *s)
+{
+	char *end;
+	uint64_t v = strtoull(s, &end, 10);
+
+	switch (*end) {
+	case 'm': return v << 20;
+	case 'g': return v << 30;
+	}
+	return 0;
+}
+
+/*
+ * map-unmap-KIND-SIZE: one mapping of SIZE (64m, 1g, ...) of memory of
+ * KIND; prints the map and the unmap, each with the floors measured on the
+ * same pages first: pinning them (io_uring) and mlock, resp. unpinning and
+ * munlock.
+ */
+static int map_unmap(int c, enum kind k, const char *size_name)
+{
+	uint64_t size = parse_size(size_name), t0, done, pin, unpin, lock, unlock, map, unmap;
+	uint8_t *buf;
+
+	if (!size)
+		return 2;
+	buf = kind_buffer(k, size);
+	if (!buf || pin_floor(buf, size, &pin, &unpin))
+		return 1;
+	t0 = now_ns();
+	if (mlock(buf, size))
+		return die("mlock");
+	lock = now_ns() - t0;
+	t0 = now_ns();
+	if (munlock(buf, size))
+		return die("munlock");
+	unlock = now_ns() - t0;
 
 	t0 = now_ns();
 	if (vt_map(c, IOVA_BASE, size, (uintptr_t)buf,
 		   VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE))
 		return die("map");
-	*ns = now_ns() - t0;
+	map = now_ns() - t0;
 	t0 = now_ns();
 	if (vt_unmap(c, IOVA_BASE, size, 0, &done) || done != size)
 		return die("unmap");
-	if (time_unmap)
-		*ns = now_ns() - t0;
+	unmap = now_ns() - t0;
+	kind_free(k, buf, size);
+	printf("map-%s-%s %llu %llu %llu\n", size_name, kind_name[k], (unsigned long long)map,
+	       (unsigned long long)pin, (unsigned long long)lock);
+	printf("unmap-%s-%s %llu %llu %llu\n", size_name, kind_name[k], (unsigned long long)unmap,
+	       (unsigned long long)unpin, (unsigned long long)unlock);
 	return 0;
 }
 
@@ -158,13 +354,53 @@ static int attach(struct ctx *t, int group2, uint64_t *ns)
 	return 0;
 }
 
+/*
+ * map-at-N / unmap-at-N: the mean time of one more 4 KiB map, and of its
+ * unmap, while N mappings are present, for N from 1,000 to 65,534 (the
+ * default dma_entry_limit leaves room for the one more).  The mappings
+ * take every other page; the timed one goes into a hole in the middle.
+ */
+#define AT_REPEAT 1000
+static int count_series(int c)
+{
+	static const unsigned int points[] = { 1000, 4000, 16000, 65534 };
+	uint8_t *buf = vt_buffer(MANY * PAGE);
+	uint64_t t0, map, unmap, done, iova;
+	unsigned int p, n = 0, i;
+
+	if (!buf)
+		return die("buffer");
+	for (p = 0; p < ARRAY_SIZE(points); p++) {
+		for (; n < points[p]; n++)
+			if (vt_map(c, IOVA_BASE + 2 * n * PAGE, PAGE, (uintptr_t)(buf + n * PAGE),
+				   VFIO_DMA_MAP_FLAG_READ))
+				return die("map");
+		iova = IOVA_BASE + (n | 1) * PAGE;
+		map = 0;
+		unmap = 0;
+		for (i = 0; i < AT_REPEAT; i++) {
+			t0 = now_ns();
+			if (vt_map(c, iova, PAGE, (uintptr_t)buf, VFIO_DMA_MAP_FLAG_READ))
+				return die("map one more");
+			map += now_ns() - t0;
+			t0 = now_ns();
+			if (vt_unmap(c, iova, PAGE, 0, &done) || done != PAGE)
+				return die("unmap one more");
+			unmap += now_ns() - t0;
+		}
+		printf("map-at-%u %llu\n", n, (unsigned long long)(map / AT_REPEAT));
+		printf("unmap-at-%u %llu\n", n, (unsigned long long)(unmap / AT_REPEAT));
+	}
+	munmap(buf, MANY * PAGE);
+	return 0;
+}
+
 int cmd_bench(int argc, char **argv)
 {
 	struct ctx t = { .out = stderr, .name = "bench", .group2 = -1 };
 	const char *w;
 	struct vt_cont vc;
 	uint64_t ns = 0;
-	void *buf;
 	int i, ret;
 
 	if (argc < 5 || strcmp(argv[3], "--group"))
@@ -181,32 +417,24 @@ int cmd_bench(int argc, char **argv)
 		ret = attach(&t, t.group2, &ns);
 		goto out;
 	}
-	if (!strcmp(w, "mlock-1g")) {	/* the physical cost of pinning, no IOMMU */
-		uint64_t t0;
-
-		buf = vt_buffer(GIB);
-		if (!buf)
-			return die("buffer");
-		t0 = now_ns();
-		if (mlock(buf, GIB))
-			return die("mlock");
-		ns = now_ns() - t0;
-		munmap(buf, GIB);
-		ret = 0;
-		goto out;
-	}
 	if (vt_open(&t, &vc, VFIO_TYPE1v2_IOMMU))
 		return 1;
-	if (!strcmp(w, "map-1g-4k") || !strcmp(w, "unmap-1g-4k")) {
-		buf = vt_buffer(GIB);
-		ret = buf ? one_mapping(vc.c, buf, GIB, w[0] == 'u', &ns) : die("buffer");
-	} else if (!strcmp(w, "map-1g-2m")) {
-		buf = mmap(NULL, GIB, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE, -1, 0);
-		ret = buf != MAP_FAILED ? one_mapping(vc.c, buf, GIB, false, &ns) :
-		      die("hugetlb buffer (nr_hugepages?)");
-	} else if (!strcmp(w, "map-65535x4k") || !strcmp(w, "unmap-all-65535") ||
-		   !strcmp(w, "unmap-one-by-one")) {
+	if (!strncmp(w, "map-unmap-", 10)) {
+		ret = 2;
+		for (i = 0; i < (int)ARRAY_SIZE(kind_name); i++)
+			if (!strncmp(w + 10, kind_name[i], strlen(kind_name[i])) &&
+			    w[10 + strlen(kind_name[i])] == '-')
+				ret = map_unmap(vc.c, i, w + 11 + strlen(kind_name[i]));
+		vt_close(&vc);
+		return ret;
+	}
+	if (!strcmp(w, "count-series")) {
+		ret = count_series(vc.c);
+		vt_close(&vc);
+		return ret;
+	}
+	if (!strcmp(w, "map-65535x4k") || !strcmp(w, "unmap-all-65535") ||
+	    !strcmp(w, "unmap-one-by-one")) {
 		ret = many(vc.c, w, &ns);
 	} else if (!strcmp(w, "get-info")) {
 		static uint64_t info[512];	/* room for every capability */
