@@ -590,6 +590,7 @@ static const struct {
 	{ "ranges", cmd_ranges },
 	{ "holes", cmd_ranges },
 	{ "bench", cmd_bench },
+	{ "vmstart", cmd_vmstart },
 	{ "fuzz", cmd_fuzz },
 	{ "faults", cmd_faults },
 	{ "hotunplug", cmd_hotunplug },

@@ -70,6 +70,7 @@ struct vt_ranges {
 
 int vt_get_ranges(int c, struct vt_ranges *out);
 int cmd_bench(int argc, char **argv);	/* bench.c */
+int cmd_vmstart(int argc, char **argv);	/* vmstart.c */
 int cmd_fuzz(int argc, char **argv);	/* fuzz.c */
 int cmd_rmmod_refused(int argc, char **argv);
 int cmd_faults(int argc, char **argv);	/* faults.c */

@@ -114,7 +114,8 @@ initramfs_base() {
 	cp "$bin/vfio-tests" "$bin/vfio-iova" "$dir/bin/" || return 1
 	cp "$TOP/tests/guest/init" "$dir/init"
 	cp "$TOP/tests/guest/qemu-client" "$TOP/tests/guest/dpdk-client" "$TOP/tests/guest/tool-client" \
-		"$TOP/tests/guest/qemu-new-client" "$TOP/tests/guest/bench-loop" "$dir/bin/"
+		"$TOP/tests/guest/qemu-new-client" "$TOP/tests/guest/bench-loop" \
+		"$TOP/tests/guest/hostroot" "$dir/bin/"
 	cp "$TOP/tests/guest/allowed-diffs" "$dir/lib/vfio-iova/allowed-diffs"
 	cp "$ko" "$dir/lib/vfio-iova/vfio_iommu_iova.ko"
 	cp "$(dirname "$ko")/tests/mdev/vfio_iova_test_mdev.ko" "$dir/lib/vfio-iova/" || return 1
