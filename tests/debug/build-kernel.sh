@@ -27,7 +27,7 @@ if [ ! -e "$stamp" ]; then
 	scripts/kconfig/merge_config.sh -m .config "$TOP/tests/debug/debug.config" >/dev/null
 	make -s olddefconfig
 	for opt in KASAN PROVE_LOCKING DEBUG_LIST DEBUG_KMEMLEAK DEBUG_INFO_BTF_MODULES \
-		VFIO_IOMMU_TYPE1 INTEL_IOMMU AMD_IOMMU; do
+		VFIO_IOMMU_TYPE1 INTEL_IOMMU AMD_IOMMU USERFAULTFD; do
 		grep -q "^CONFIG_$opt=[ym]" .config || die "the debug kernel's config lost CONFIG_$opt"
 	done
 	echo "building the debug kernel in $src (once; about an hour on 2 cores)" >&2
