@@ -185,6 +185,8 @@ int vfio_iova_pin_pages(void *data, struct iommu_group *group, dma_addr_t iova,
 			ret = n < 0 ? n : -EFAULT;
 			goto unwind;
 		}
+		if (p)
+			pfn = page_to_pfn(p);
 		if (!pfn_valid(pfn)) {
 			vfio_iova_put_pfn(pfn, dma->prot);
 			ret = -EINVAL;

@@ -44,6 +44,35 @@ static bool vfio_iova_domain_charges(struct vfio_iova_dma *dma, u64 iova)
 }
 
 /*
+ * How many of the domain pins of @npage ordinary pages at @iova charge
+ * locked_vm: all of them, unless an emulated user pinned some first.
+ */
+static unsigned long vfio_iova_charges(struct vfio_iova_dma *dma, u64 iova, unsigned long npage)
+{
+	unsigned long i, charged = 0;
+
+	if (RB_EMPTY_ROOT(&dma->vpfns))
+		return npage;
+	for (i = 0; i < npage; i++)
+		charged += vfio_iova_domain_charges(dma, iova + ((u64)i << PAGE_SHIFT));
+	return charged;
+}
+
+/*
+ * The pages from @pfn (which has a struct page) to the end of its folio,
+ * so that a THP or hugetlbfs page is looked at once, not per page.
+ * *@normal says whether they are ordinary memory: only a small folio can
+ * be a reserved page (the zero page, for one).
+ */
+static unsigned long vfio_iova_folio_left(unsigned long pfn, bool *normal)
+{
+	struct folio *folio = page_folio(pfn_to_page(pfn));
+
+	*normal = folio_test_large(folio) || !PageReserved(&folio->page);
+	return folio_pfn(folio) + folio_nr_pages(folio) - pfn;
+}
+
+/*
  * Unpin the @npage consecutive pfns from @pfn that the domains held at
  * @iova; returns how many of them were charged, for the caller to uncharge
  * in one go.  A run of ordinary pages is unpinned a folio at a time.
@@ -51,14 +80,19 @@ static bool vfio_iova_domain_charges(struct vfio_iova_dma *dma, u64 iova)
 static long vfio_iova_put_run(struct vfio_iova_dma *dma, u64 iova, unsigned long pfn,
 			      unsigned long npage)
 {
-	unsigned long i, normal = 0;
+	unsigned long i, len, normal = 0;
 	long charged = 0;
+	bool ok;
 
-	for (i = 0; i < npage; i++) {
-		if (!vfio_iova_pfn_normal(pfn + i))
+	for (i = 0; i < npage; i += len) {
+		len = 1;
+		if (!pfn_valid(pfn + i))
 			continue;
-		normal++;
-		charged += vfio_iova_domain_charges(dma, iova + ((u64)i << PAGE_SHIFT));
+		len = min(npage - i, vfio_iova_folio_left(pfn + i, &ok));
+		if (!ok)
+			continue;
+		normal += len;
+		charged += vfio_iova_charges(dma, iova + ((u64)i << PAGE_SHIFT), len);
 	}
 	if (normal == npage) {
 		unpin_user_page_range_dirty_lock(pfn_to_page(pfn), npage,
@@ -170,28 +204,35 @@ static int vfio_iova_pfnmap(struct mm_struct *mm, unsigned long vaddr, bool writ
 }
 
 /*
- * Pin up to @n pages at @vaddr into @pages and @pfns; returns how many, or
- * an errno.  Falls back to a single PFNMAP page where pinning is not
- * possible: then pages[0] is NULL.
+ * Pin up to @n pages at @vaddr into @pages; returns how many, or an errno.
+ * Falls back to a single PFNMAP page where pinning is not possible: then
+ * pages[0] is NULL and *@pfnmap its pfn.
  */
 long vfio_iova_pin(struct vfio_iova_dma *dma, unsigned long vaddr, unsigned long n,
-		   struct page **pages, unsigned long *pfns)
+		   struct page **pages, unsigned long *pfnmap)
 {
 	unsigned int flags = FOLL_LONGTERM | (dma->prot & IOMMU_WRITE ? FOLL_WRITE : 0);
 	struct mm_struct *mm = dma->mm;
-	long ret, i;
+	long ret;
 
+	/*
+	 * The owner mapping its own memory, the common case: the lockless
+	 * walk takes no mmap lock and a huge page's pages in one step.  What
+	 * it cannot pin (a PFNMAP range) goes the slow way below.
+	 */
+	if (mm == current->mm) {
+		ret = VFIO_IOVA_INJECT(pin_user_pages_fast(vaddr, n, flags, pages), -ENOMEM);
+		if (ret && ret != -EFAULT)
+			return ret;
+	}
 	if (!vfio_iova_mm_get(mm))
 		return -ENODEV;
 again:
 	mmap_read_lock(mm);
 	ret = VFIO_IOVA_INJECT(vfio_iova_pin_remote(mm, vaddr, n, flags, pages), -ENOMEM);
-	if (ret > 0) {
-		for (i = 0; i < ret; i++)
-			pfns[i] = page_to_pfn(pages[i]);
-	} else if (ret == -EFAULT || !ret) {
+	if (ret == -EFAULT || !ret) {
 		pages[0] = NULL;
-		ret = vfio_iova_pfnmap(mm, vaddr, dma->prot & IOMMU_WRITE, &pfns[0]);
+		ret = vfio_iova_pfnmap(mm, vaddr, dma->prot & IOMMU_WRITE, pfnmap);
 		if (ret == -EAGAIN) {
 			mmap_read_unlock(mm);
 			goto again;
@@ -234,57 +275,216 @@ static int vfio_iova_map_run(struct vfio_iova_container *c, struct vfio_iova_dma
 	return 0;
 }
 
+/* A physically contiguous run of pinned pages (or one PFNMAP page) at @iova. */
+struct vfio_iova_run {
+	u64 iova;
+	unsigned long pfn;
+	unsigned long npage;
+};
+
 /*
- * Batches of pages pinned by one pin_user_pages_remote() call: a page of
- * pointers and one of pfns, or a few on the stack for small mappings (the
- * common case of a driver mapping its rings and buffers page by page).
+ * Batches of pages pinned by one pin_user_pages_remote() call, the runs
+ * they make, and a scatterlist to map the runs with: allocated, or a few
+ * on the stack for small mappings (the common case of a driver mapping its
+ * rings and buffers page by page).
  */
 #define VFIO_IOVA_BATCH		(PAGE_SIZE / sizeof(struct page *))
 #define VFIO_IOVA_SMALL_BATCH	8
 
 struct vfio_iova_batch {
 	struct page **pages;
-	unsigned long *pfns;
+	struct vfio_iova_run *runs;
+	struct scatterlist *sg;		/* a run before the batch's, then its runs */
 	unsigned long capacity;
 	struct page *small_pages[VFIO_IOVA_SMALL_BATCH];
-	unsigned long small_pfns[VFIO_IOVA_SMALL_BATCH];
+	struct vfio_iova_run small_runs[VFIO_IOVA_SMALL_BATCH];
+	struct scatterlist small_sg[VFIO_IOVA_SMALL_BATCH + 1];
 };
 
 static int vfio_iova_batch_init(struct vfio_iova_batch *b, unsigned long npage)
 {
 	if (npage <= VFIO_IOVA_SMALL_BATCH) {
 		b->pages = b->small_pages;
-		b->pfns = b->small_pfns;
+		b->runs = b->small_runs;
+		b->sg = b->small_sg;
 		b->capacity = VFIO_IOVA_SMALL_BATCH;
 		return 0;
 	}
-	b->pages = VFIO_IOVA_INJECT(kmalloc_array(VFIO_IOVA_BATCH, sizeof(*b->pages), GFP_KERNEL),
-				    NULL);
-	b->pfns = VFIO_IOVA_INJECT(kmalloc_array(VFIO_IOVA_BATCH, sizeof(*b->pfns), GFP_KERNEL),
-				   NULL);
 	b->capacity = VFIO_IOVA_BATCH;
-	return b->pages && b->pfns ? 0 : -ENOMEM;
+	b->pages = VFIO_IOVA_INJECT(kmalloc_array(b->capacity, sizeof(*b->pages), GFP_KERNEL),
+				    NULL);
+	b->runs = VFIO_IOVA_INJECT(kmalloc_array(b->capacity, sizeof(*b->runs), GFP_KERNEL),
+				   NULL);
+	b->sg = VFIO_IOVA_INJECT(kmalloc_array(b->capacity + 1, sizeof(*b->sg), GFP_KERNEL),
+				 NULL);
+	return b->pages && b->runs && b->sg ? 0 : -ENOMEM;
 }
 
 static void vfio_iova_batch_fini(struct vfio_iova_batch *b)
 {
 	if (b->pages != b->small_pages) {
 		kfree(b->pages);
-		kfree(b->pfns);
+		kfree(b->runs);
+		kfree(b->sg);
 	}
 }
 
 /*
+ * Cut the @n pages pinned at @iova into physically contiguous runs, in
+ * b->runs, looking at each folio once; returns how many runs, and in
+ * *@charge how many pages the domains charge.
+ */
+static unsigned long vfio_iova_batch_runs(struct vfio_iova_dma *dma, struct vfio_iova_batch *b,
+					  u64 iova, unsigned long n, long *charge)
+{
+	struct vfio_iova_run *r = NULL;
+	unsigned long i, len, max, nr = 0, pfn;
+	bool normal;
+
+	*charge = 0;
+	for (i = 0; i < n; i += len) {
+		pfn = page_to_pfn(b->pages[i]);
+		max = min(n - i, vfio_iova_folio_left(pfn, &normal));
+		if (vfio_iova_disable_hugepages)
+			max = 1;
+		for (len = 1; len < max && page_to_pfn(b->pages[i + len]) == pfn + len; len++)
+			;
+		if (normal)
+			*charge += vfio_iova_charges(dma, iova + ((u64)i << PAGE_SHIFT), len);
+		if (r && r->pfn + r->npage == pfn && !vfio_iova_disable_hugepages) {
+			r->npage += len;
+			continue;
+		}
+		r = &b->runs[nr++];
+		*r = (struct vfio_iova_run){ .iova = iova + ((u64)i << PAGE_SHIFT), .pfn = pfn,
+					     .npage = len };
+	}
+	return nr;
+}
+
+/* Unpin runs, returning how many of their pages were charged. */
+static long vfio_iova_put_runs(struct vfio_iova_dma *dma, struct vfio_iova_run *runs,
+			       unsigned long nr)
+{
+	long charged = 0;
+	unsigned long k;
+
+	for (k = 0; k < nr; k++)
+		charged += vfio_iova_put_run(dma, runs[k].iova, runs[k].pfn, runs[k].npage);
+	return charged;
+}
+
+/*
+ * With disable_hugepages, each page is a run of its own even where pages
+ * are contiguous: a scatterlist would join them again, into IOMMU pages
+ * that an unmap of one of them takes whole.  Map the @nr runs one by one,
+ * all or none.
+ */
+static int vfio_iova_map_each(struct vfio_iova_container *c, struct vfio_iova_dma *dma,
+			      struct vfio_iova_run *runs, unsigned long nr)
+{
+	u64 start = dma->size, len;
+	struct vfio_iova_domain *d;
+	unsigned long k;
+	int ret = 0;
+
+	for (k = 0; k < nr; k++) {
+		ret = vfio_iova_map_run(c, dma, runs[k].pfn, runs[k].npage);
+		if (ret)
+			break;
+	}
+	len = dma->size - start;
+	if (ret && len) {
+		list_for_each_entry(d, &c->domains, next)
+			iommu_unmap(d->domain, dma->iova + start, len);
+		dma->size = start;
+	}
+	return ret;
+}
+
+/* A run longer than this is mapped by itself, not through a scatterlist. */
+#define VFIO_IOVA_SG_MAX_PAGES	(SZ_1G >> PAGE_SHIFT)
+
+/*
+ * Map @head (if it has pages) and the @nr runs that follow it, at the end
+ * of what @dma has mapped so far, in every domain or in none, with one
+ * IOTLB sync per domain for all of them (a virtual IOMMU traps every
+ * sync); @head is emptied once it is mapped.  A PFNMAP page has no struct
+ * page for a scatterlist, so it is mapped by itself, as is a long run
+ * (the longest a scatterlist entry takes is 4 GiB).
+ */
+static int vfio_iova_map_runs(struct vfio_iova_container *c, struct vfio_iova_dma *dma,
+			      struct vfio_iova_run *head, struct vfio_iova_run *runs,
+			      unsigned long nr, struct scatterlist *sg)
+{
+	u64 iova, len = 0;
+	struct vfio_iova_domain *d;
+	struct scatterlist *s;
+	unsigned long k, nents;
+	ssize_t mapped;
+	int ret;
+
+	if (head->npage && (!nr || !pfn_valid(head->pfn) || vfio_iova_disable_hugepages ||
+			    head->npage > VFIO_IOVA_SG_MAX_PAGES)) {
+		ret = vfio_iova_map_run(c, dma, head->pfn, head->npage);
+		if (ret)
+			return ret;
+		head->npage = 0;
+	}
+	if (!head->npage && nr <= 1)
+		return nr ? vfio_iova_map_run(c, dma, runs[0].pfn, runs[0].npage) : 0;
+	if (vfio_iova_disable_hugepages)
+		return vfio_iova_map_each(c, dma, runs, nr);
+
+	nents = nr + !!head->npage;
+	sg_init_table(sg, nents);
+	s = sg;
+	if (head->npage) {
+		sg_set_page(s, pfn_to_page(head->pfn), head->npage << PAGE_SHIFT, 0);
+		len = (u64)head->npage << PAGE_SHIFT;
+		s = sg_next(s);
+	}
+	for (k = 0; k < nr; k++, s = sg_next(s)) {
+		sg_set_page(s, pfn_to_page(runs[k].pfn), runs[k].npage << PAGE_SHIFT, 0);
+		len += (u64)runs[k].npage << PAGE_SHIFT;
+	}
+
+	iova = dma->iova + dma->size;
+	list_for_each_entry(d, &c->domains, next) {
+		mapped = VFIO_IOVA_INJECT(vfio_iova_iommu_map_sg(d->domain, iova, sg, nents,
+								 dma->prot | IOMMU_CACHE),
+					  -ENOMEM);
+		if (mapped != len) {
+			struct vfio_iova_domain *undo;
+
+			if (mapped > 0)
+				iommu_unmap(d->domain, iova, mapped);
+			list_for_each_entry(undo, &c->domains, next) {
+				if (undo == d)
+					break;
+				iommu_unmap(undo->domain, iova, len);
+			}
+			return mapped < 0 ? mapped : -EFAULT;
+		}
+	}
+	dma->size += len;
+	head->npage = 0;
+	return 0;
+}
+
+/*
  * Pin @size bytes of @dma's user memory and map them into every domain,
- * charging locked_vm.  Physically contiguous pages are mapped as one run,
- * across batches, so the IOMMU driver can use its largest page sizes and
- * sync its IOTLB once per run.  On failure dma->size says how much is
- * pinned and mapped; the caller undoes it with vfio_iova_unmap_unpin().
+ * charging locked_vm.  Pinned pages are looked at a folio at a time;
+ * physically contiguous pages are mapped as one run, across batches, so
+ * the IOMMU driver can use its largest page sizes, and the runs a batch
+ * completes are mapped together, with one IOTLB sync.  On failure
+ * dma->size says how much is pinned and mapped; the caller undoes it with
+ * vfio_iova_unmap_unpin().
  */
 long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma, u64 size)
 {
-	unsigned long total = size >> PAGE_SHIFT, done = 0;
-	unsigned long run_pfn = 0, run = 0;	/* pinned and charged, not mapped */
+	unsigned long total = size >> PAGE_SHIFT, done = 0, nr, k;
+	struct vfio_iova_run run = { 0 };	/* pinned and charged, not mapped */
 	struct vfio_iova_batch b;
 	long ret;
 
@@ -295,53 +495,53 @@ long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma,
 
 	while (done < total) {
 		u64 iova = dma->iova + ((u64)done << PAGE_SHIFT);
-		long n, i, charge = 0;
+		unsigned long pfnmap;
+		long n, charge = 0;
 
 		n = vfio_iova_pin(dma, dma->vaddr + (done << PAGE_SHIFT),
-				  min(total - done, b.capacity), b.pages, b.pfns);
+				  min(total - done, b.capacity), b.pages, &pfnmap);
 		if (n <= 0) {
 			ret = n ?: -EFAULT;
 			break;
 		}
-		/* Pinned pages have a struct page; a PFNMAP page is not charged. */
-		for (i = 0; b.pages[0] && i < n; i++)
-			charge += !PageReserved(b.pages[i]) &&
-				  vfio_iova_domain_charges(dma, iova + ((u64)i << PAGE_SHIFT));
+		if (b.pages[0]) {
+			nr = vfio_iova_batch_runs(dma, &b, iova, n, &charge);
+		} else {	/* a PFNMAP page is not charged */
+			b.runs[0] = (struct vfio_iova_run){
+				.iova = iova, .pfn = pfnmap, .npage = 1,
+			};
+			nr = 1;
+		}
 		ret = vfio_iova_account(c, dma, charge);
 		if (ret) {
-			for (i = 0; i < n; i++)
-				vfio_iova_put_pfn(b.pfns[i], dma->prot);
+			vfio_iova_put_runs(dma, b.runs, nr);
 			break;
 		}
-		for (i = 0; i < n; i++) {
-			if (run && b.pfns[i] == run_pfn + run && !vfio_iova_disable_hugepages) {
-				run++;
-				continue;
-			}
-			if (run) {
-				ret = vfio_iova_map_run(c, dma, run_pfn, run);
-				if (ret)
-					break;
-			}
-			run_pfn = b.pfns[i];
-			run = 1;
+		/* The pending run goes on into the batch, or is complete. */
+		k = 0;
+		if (run.npage && b.runs[0].pfn == run.pfn + run.npage &&
+		    !vfio_iova_disable_hugepages) {
+			run.npage += b.runs[0].npage;
+			k = 1;
 		}
-		if (ret) {
-			/* The run that failed is released below; the rest here. */
-			for (charge = 0; i < n; i++)
-				charge += vfio_iova_put_run(dma, iova + ((u64)i << PAGE_SHIFT),
-							    b.pfns[i], 1);
-			vfio_iova_account(c, dma, -charge);
-			break;
+		if (k < nr) {
+			/* So are all of the batch's runs but its last. */
+			ret = vfio_iova_map_runs(c, dma, &run, &b.runs[k], nr - k - 1, b.sg);
+			if (ret) {
+				/* Not mapped: these, and the pending run (below). */
+				charge = vfio_iova_put_runs(dma, &b.runs[k], nr - k);
+				vfio_iova_account(c, dma, -charge);
+				break;
+			}
+			run = b.runs[nr - 1];
 		}
 		done += n;
 		cond_resched();
 	}
-	if (run && !ret)
-		ret = vfio_iova_map_run(c, dma, run_pfn, run);
-	if (run && ret)
-		vfio_iova_account(c, dma, -vfio_iova_put_run(dma, dma->iova + dma->size,
-							     run_pfn, run));
+	if (run.npage && !ret)
+		ret = vfio_iova_map_run(c, dma, run.pfn, run.npage);
+	if (run.npage && ret)
+		vfio_iova_account(c, dma, -vfio_iova_put_run(dma, run.iova, run.pfn, run.npage));
 out:
 	vfio_iova_batch_fini(&b);
 	return ret;
@@ -368,34 +568,25 @@ u64 vfio_iova_phys_run(struct iommu_domain *domain, u64 iova, u64 max, phys_addr
  * stay pinned until iommu_iotlb_sync(), so a device never reaches a page
  * that went back to the user.  A page of them, or a few on the stack.
  */
-struct vfio_iova_unpin_run {
-	u64 iova;
-	unsigned long pfn;
-	unsigned long npage;
-};
-
 #define VFIO_IOVA_SMALL_RUNS	4
 
 struct vfio_iova_unmap_batch {
 	struct iommu_iotlb_gather gather;
-	struct vfio_iova_unpin_run *runs;
+	struct vfio_iova_run *runs;
 	unsigned int nr, capacity;
-	struct vfio_iova_unpin_run small[VFIO_IOVA_SMALL_RUNS];
+	struct vfio_iova_run small[VFIO_IOVA_SMALL_RUNS];
 };
 
 /* Sync the IOTLB of @domain, then unpin what it held; returns the charge. */
 static long vfio_iova_unmap_flush(struct vfio_iova_dma *dma, struct iommu_domain *domain,
 				  struct vfio_iova_unmap_batch *ub)
 {
-	long charged = 0;
-	unsigned int i;
+	long charged;
 
 	if (!ub->nr)
 		return 0;	/* nothing unmapped since the last sync */
 	iommu_iotlb_sync(domain, &ub->gather);
-	for (i = 0; i < ub->nr; i++)
-		charged += vfio_iova_put_run(dma, ub->runs[i].iova, ub->runs[i].pfn,
-					     ub->runs[i].npage);
+	charged = vfio_iova_put_runs(dma, ub->runs, ub->nr);
 	ub->nr = 0;
 	return charged;
 }
@@ -461,7 +652,7 @@ void vfio_iova_unmap_unpin(struct vfio_iova_container *c, struct vfio_iova_dma *
 		if (WARN_ON(!len))
 			break;	/* left pinned: better than a device reaching freed pages */
 		done += len;
-		ub.runs[ub.nr++] = (struct vfio_iova_unpin_run) {
+		ub.runs[ub.nr++] = (struct vfio_iova_run) {
 			.iova = iova, .pfn = PHYS_PFN(phys), .npage = len >> PAGE_SHIFT,
 		};
 		if (ub.nr == ub.capacity) {

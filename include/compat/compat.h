@@ -32,6 +32,20 @@ static inline int vfio_iova_iommu_map(struct iommu_domain *d, unsigned long iova
 #endif
 }
 
+/*
+ * iommu_map_sg(): the physically contiguous pieces of @sg mapped from
+ * @iova, with one IOTLB sync for all of them.
+ */
+static inline ssize_t vfio_iova_iommu_map_sg(struct iommu_domain *d, unsigned long iova,
+					     struct scatterlist *sg, unsigned int nents, int prot)
+{
+#if VFIO_IOVA_HAVE_IOMMU_MAP_SG_GFP
+	return iommu_map_sg(d, iova, sg, nents, prot, GFP_KERNEL_ACCOUNT);
+#else
+	return iommu_map_sg(d, iova, sg, nents, prot);
+#endif
+}
+
 /* The IOMMU unit that translates for @dev (same field on every line). */
 static inline const struct iommu_device *vfio_iova_dev_iommu_unit(struct device *dev)
 {
