@@ -82,6 +82,7 @@ static void vfio_iova_link_dma(struct vfio_iova_container *c, struct vfio_iova_d
 static void vfio_iova_free_dma(struct vfio_iova_dma *dma)
 {
 	vfio_iova_bitmap_free(dma);
+	vfio_iova_runs_free(dma);
 	put_task_struct(dma->task);
 	mmdrop(dma->mm);
 	kfree(dma);
@@ -429,7 +430,7 @@ int vfio_iova_replay(struct vfio_iova_container *c, struct vfio_iova_domain *d)
 		while (done < dma->size) {
 			u64 iova = dma->iova + done;
 			phys_addr_t phys;
-			u64 len = vfio_iova_phys_run(from->domain, iova, dma->size - done, &phys);
+			u64 len = vfio_iova_dma_run(dma, from->domain, done, &phys);
 
 			if (WARN_ON(!phys)) {
 				ret = -EFAULT;

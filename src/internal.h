@@ -99,6 +99,14 @@ struct vfio_iova_dma {
 	unsigned long locked;		/* pages accounted to mm->locked_vm */
 	struct rb_root vpfns;		/* struct vfio_iova_vpfn: emulated pins */
 	unsigned long *bitmap;		/* dirty pages, while tracking */
+	/*
+	 * A bit per page: a physically contiguous run the domains were given
+	 * starts there, so that unmap and replay look up each run once, not
+	 * each page.  NULL: none (allocation failed), runs are found by
+	 * walking the first domain.  Small mappings use runs_small.
+	 */
+	unsigned long *runs;
+	unsigned long runs_small;
 };
 
 /* A page of a mapping pinned by an emulated user (vfio_pin_pages()). */
@@ -236,7 +244,9 @@ long vfio_iova_pin(struct vfio_iova_dma *dma, unsigned long vaddr, unsigned long
 long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma, u64 size);
 void vfio_iova_unmap_unpin(struct vfio_iova_container *c, struct vfio_iova_dma *dma);
 void vfio_iova_unpin_keep(struct vfio_iova_container *c, struct vfio_iova_dma *dma);
-u64 vfio_iova_phys_run(struct iommu_domain *domain, u64 iova, u64 max, phys_addr_t *phys);
+u64 vfio_iova_dma_run(struct vfio_iova_dma *dma, struct iommu_domain *domain, u64 done,
+		      phys_addr_t *phys);
+void vfio_iova_runs_free(struct vfio_iova_dma *dma);
 
 /* domain.c */
 int vfio_iova_attach_group(void *data, struct iommu_group *group,

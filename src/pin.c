@@ -215,16 +215,6 @@ long vfio_iova_pin(struct vfio_iova_dma *dma, unsigned long vaddr, unsigned long
 	struct mm_struct *mm = dma->mm;
 	long ret;
 
-	/*
-	 * The owner mapping its own memory, the common case: the lockless
-	 * walk takes no mmap lock and a huge page's pages in one step.  What
-	 * it cannot pin (a PFNMAP range) goes the slow way below.
-	 */
-	if (mm == current->mm) {
-		ret = VFIO_IOVA_INJECT(pin_user_pages_fast(vaddr, n, flags, pages), -ENOMEM);
-		if (ret && ret != -EFAULT)
-			return ret;
-	}
 	if (!vfio_iova_mm_get(mm))
 		return -ENODEV;
 again:
@@ -243,6 +233,39 @@ again:
 	mmap_read_unlock(mm);
 	vfio_iova_mm_put(mm);
 	return ret;
+}
+
+/*
+ * The bitmap of run starts for a mapping of @npage pages, zeroed: a word
+ * in the mapping for small ones.  Without memory for it, runs are found
+ * by walking the first domain, as before there was one: slower, not wrong.
+ */
+static void vfio_iova_runs_init(struct vfio_iova_dma *dma, unsigned long npage)
+{
+	if (npage <= BITS_PER_LONG) {
+		dma->runs = &dma->runs_small;
+		dma->runs_small = 0;
+		return;
+	}
+	if (!dma->runs)
+		dma->runs = VFIO_IOVA_INJECT(kvcalloc(BITS_TO_LONGS(npage), sizeof(long),
+						      GFP_KERNEL_ACCOUNT), NULL);
+	else
+		bitmap_zero(dma->runs, npage);
+}
+
+void vfio_iova_runs_free(struct vfio_iova_dma *dma)
+{
+	if (dma->runs != &dma->runs_small)
+		kvfree(dma->runs);
+	dma->runs = NULL;
+}
+
+/* A run given to the domains starts at byte @offset of @dma. */
+static void vfio_iova_run_starts(struct vfio_iova_dma *dma, u64 offset)
+{
+	if (dma->runs)
+		__set_bit(offset >> PAGE_SHIFT, dma->runs);
 }
 
 /*
@@ -271,6 +294,7 @@ static int vfio_iova_map_run(struct vfio_iova_container *c, struct vfio_iova_dma
 			return ret;
 		}
 	}
+	vfio_iova_run_starts(dma, dma->size);
 	dma->size += len;
 	return 0;
 }
@@ -467,6 +491,12 @@ static int vfio_iova_map_runs(struct vfio_iova_container *c, struct vfio_iova_dm
 			return mapped < 0 ? mapped : -EFAULT;
 		}
 	}
+	if (head->npage)
+		vfio_iova_run_starts(dma, dma->size);
+	for (k = 0, len = (u64)head->npage << PAGE_SHIFT; k < nr; k++) {
+		vfio_iova_run_starts(dma, dma->size + len);
+		len += (u64)runs[k].npage << PAGE_SHIFT;
+	}
 	dma->size += len;
 	head->npage = 0;
 	return 0;
@@ -491,6 +521,7 @@ long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma,
 	ret = vfio_iova_batch_init(&b, total);
 	if (ret)
 		goto out;
+	vfio_iova_runs_init(dma, total);
 	dma->iommu_mapped = true;
 
 	while (done < total) {
@@ -551,7 +582,7 @@ out:
  * The physical address of @iova in @domain (in *@phys, 0 if unmapped) and
  * the length, at most @max, of the physically contiguous run from there.
  */
-u64 vfio_iova_phys_run(struct iommu_domain *domain, u64 iova, u64 max, phys_addr_t *phys)
+static u64 vfio_iova_phys_run(struct iommu_domain *domain, u64 iova, u64 max, phys_addr_t *phys)
 {
 	u64 len = PAGE_SIZE;
 
@@ -561,6 +592,32 @@ u64 vfio_iova_phys_run(struct iommu_domain *domain, u64 iova, u64 max, phys_addr
 	while (len < max && iommu_iova_to_phys(domain, iova + len) == *phys + len)
 		len += PAGE_SIZE;
 	return len;
+}
+
+/*
+ * The physical address, in @domain, of @dma's page at byte @done (in
+ * *@phys, 0 if unmapped) and the length of the physically contiguous run
+ * from there to the end of the run the domains were given: one lookup
+ * per run, with the run starts recorded when they were mapped.  The run's
+ * last page is checked against its first; a mismatch would be a bug of
+ * ours, and the pages are then walked one by one.
+ */
+u64 vfio_iova_dma_run(struct vfio_iova_dma *dma, struct iommu_domain *domain, u64 done,
+		      phys_addr_t *phys)
+{
+	unsigned long first = done >> PAGE_SHIFT, next;
+	u64 iova = dma->iova + done, len;
+
+	if (!dma->runs)
+		return vfio_iova_phys_run(domain, iova, dma->size - done, phys);
+	next = find_next_bit(dma->runs, dma->size >> PAGE_SHIFT, first + 1);
+	len = (u64)(next - first) << PAGE_SHIFT;
+	*phys = iommu_iova_to_phys(domain, iova);
+	if (!*phys || len == PAGE_SIZE ||
+	    iommu_iova_to_phys(domain, iova + len - PAGE_SIZE) == *phys + len - PAGE_SIZE)
+		return *phys ? len : PAGE_SIZE;
+	WARN_ONCE(1, "run at %#llx is not contiguous\n", iova);
+	return vfio_iova_phys_run(domain, iova, len, phys);
 }
 
 /*
@@ -639,7 +696,7 @@ void vfio_iova_unmap_unpin(struct vfio_iova_container *c, struct vfio_iova_dma *
 		u64 iova = dma->iova + done, len;
 		phys_addr_t phys;
 
-		len = vfio_iova_phys_run(first->domain, iova, dma->size - done, &phys);
+		len = vfio_iova_dma_run(dma, first->domain, done, &phys);
 		if (WARN_ON(!phys)) {
 			done += len;
 			continue;

@@ -52,7 +52,7 @@ struct mem {
 };
 
 #define SMALL_SIZE (4 * PAGE)		/* a batch on the stack */
-#define BIG_SIZE (64 * PAGE)		/* an allocated batch, runs of pages */
+#define BIG_SIZE (128 * PAGE)		/* allocated batch and run starts, runs */
 #define IOVA_SMALL 0x100000ULL
 #define IOVA_BIG 0x400000ULL
 #define IOVA_RO 0x800000ULL
@@ -291,6 +291,7 @@ static bool may_absorb(const char *site)
 {
 	static const char *const absorbing[] = {
 		"vfio_iova_unmap_unpin:", "vfio_iova_unmap_fast:", "vfio_iova_attach_existing:",
+		"vfio_iova_runs_init:",
 	};
 	size_t i;
 
