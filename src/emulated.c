@@ -180,7 +180,7 @@ int vfio_iova_pin_pages(void *data, struct iommu_group *group, dma_addr_t iova,
 			pages[i] = pfn_to_page(v->pfn);
 			continue;
 		}
-		n = vfio_iova_pin(dma, dma->vaddr + (page - dma->iova), 1, &p, &pfn);
+		n = vfio_iova_pin(dma, dma->vaddr + (page - dma->iova), 1, &p, &pfn, false);
 		if (n != 1) {
 			ret = n < 0 ? n : -EFAULT;
 			goto unwind;

@@ -240,7 +240,7 @@ int vfio_iova_account(struct vfio_iova_container *c, struct vfio_iova_dma *dma, 
 int vfio_iova_account_mm(struct mm_struct *mm, struct task_struct *task, bool lock_cap,
 			 long npage);
 long vfio_iova_pin(struct vfio_iova_dma *dma, unsigned long vaddr, unsigned long n,
-		   struct page **pages, unsigned long *pfnmap);
+		   struct page **pages, unsigned long *pfnmap, bool fast);
 long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma, u64 size);
 void vfio_iova_unmap_unpin(struct vfio_iova_container *c, struct vfio_iova_dma *dma);
 void vfio_iova_unpin_keep(struct vfio_iova_container *c, struct vfio_iova_dma *dma);

@@ -204,17 +204,52 @@ static int vfio_iova_pfnmap(struct mm_struct *mm, unsigned long vaddr, bool writ
 }
 
 /*
+ * May @dma's user memory from @vaddr, @npage pages, be pinned with the
+ * lockless walk?  Only the caller's own, and only where the slow walk
+ * would pin it too: it refuses VM_IO and VM_PFNMAP mappings (-EFAULT,
+ * then the PFNMAP path decides), the lockless one does not look at the
+ * mapping.  Checked once per map; a mapping changed meanwhile can only
+ * give pages that are pinned all the same.
+ */
+static bool vfio_iova_pin_fast_ok(struct vfio_iova_dma *dma, unsigned long vaddr,
+				  unsigned long npage)
+{
+	unsigned long end = vaddr + (npage << PAGE_SHIFT);
+	struct vm_area_struct *vma;
+	bool ok = true;
+
+	if (dma->mm != current->mm)
+		return false;
+	mmap_read_lock(dma->mm);
+	while (ok && vaddr < end) {
+		vma = find_vma(dma->mm, vaddr);
+		ok = vma && vma->vm_start <= vaddr && !(vma->vm_flags & (VM_IO | VM_PFNMAP));
+		if (ok)
+			vaddr = vma->vm_end;
+	}
+	mmap_read_unlock(dma->mm);
+	return ok;
+}
+
+/*
  * Pin up to @n pages at @vaddr into @pages; returns how many, or an errno.
  * Falls back to a single PFNMAP page where pinning is not possible: then
- * pages[0] is NULL and *@pfnmap its pfn.
+ * pages[0] is NULL and *@pfnmap its pfn.  With @fast (see
+ * vfio_iova_pin_fast_ok()), the lockless walk, which takes no mmap lock
+ * and a huge page's pages in one step, is tried first.
  */
 long vfio_iova_pin(struct vfio_iova_dma *dma, unsigned long vaddr, unsigned long n,
-		   struct page **pages, unsigned long *pfnmap)
+		   struct page **pages, unsigned long *pfnmap, bool fast)
 {
 	unsigned int flags = FOLL_LONGTERM | (dma->prot & IOMMU_WRITE ? FOLL_WRITE : 0);
 	struct mm_struct *mm = dma->mm;
 	long ret;
 
+	if (fast) {
+		ret = VFIO_IOVA_INJECT(pin_user_pages_fast(vaddr, n, flags, pages), -ENOMEM);
+		if (ret && ret != -EFAULT)
+			return ret;
+	}
 	if (!vfio_iova_mm_get(mm))
 		return -ENODEV;
 again:
@@ -516,12 +551,14 @@ long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma,
 	unsigned long total = size >> PAGE_SHIFT, done = 0, nr, k;
 	struct vfio_iova_run run = { 0 };	/* pinned and charged, not mapped */
 	struct vfio_iova_batch b;
+	bool fast;
 	long ret;
 
 	ret = vfio_iova_batch_init(&b, total);
 	if (ret)
 		goto out;
 	vfio_iova_runs_init(dma, total);
+	fast = vfio_iova_pin_fast_ok(dma, dma->vaddr, total);
 	dma->iommu_mapped = true;
 
 	while (done < total) {
@@ -530,7 +567,7 @@ long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma,
 		long n, charge = 0;
 
 		n = vfio_iova_pin(dma, dma->vaddr + (done << PAGE_SHIFT),
-				  min(total - done, b.capacity), b.pages, &pfnmap);
+				  min(total - done, b.capacity), b.pages, &pfnmap, fast);
 		if (n <= 0) {
 			ret = n ?: -EFAULT;
 			break;
