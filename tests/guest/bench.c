@@ -55,17 +55,9 @@ static const char *const kind_name[] = { "4k", "thp", "2m" };
 /* AnonHugePages of this process, in bytes (smaps_rollup). */
 static long long anon_huge(void)
 {
-	FILE *f = fopen("/proc/self/smaps_rollup", "r");
-	char line[128];
-	long long kb = -1;
+	long kb = vt_proc_kb("/proc/self/smaps_rollup", "AnonHugePages");
 
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "AnonHugePages: %lld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb * 1024;
+	return kb < 0 ? -1 : kb * 1024LL;
 }
 
 static int set_hugepages(uint64_t n)

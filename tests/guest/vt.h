@@ -94,6 +94,8 @@ int vt_klog_has(const char *a, const char *b);
 /* Anonymous, pre-faulted memory for DMA. */
 void *vt_buffer(size_t size);
 long vt_vmlck_kb(void);
+/* A "KEY: N kB" field of a /proc file, in kB; -1 if there is none. */
+long vt_proc_kb(const char *path, const char *key);
 
 /* Pages pinned with FOLL_PIN in the whole system (/proc/vmstat, folded). */
 long vt_foll_pins(void);

@@ -205,19 +205,25 @@ void *vt_buffer(size_t size)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-long vt_vmlck_kb(void)
+long vt_proc_kb(const char *path, const char *key)
 {
-	char line[128];
+	char line[128], fmt[64];
 	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
+	FILE *f = fopen(path, "r");
 
 	if (!f)
 		return -1;
+	snprintf(fmt, sizeof(fmt), "%s: %%ld kB", key);
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+		if (sscanf(line, fmt, &kb) == 1)
 			break;
 	fclose(f);
 	return kb;
+}
+
+long vt_vmlck_kb(void)
+{
+	return vt_proc_kb("/proc/self/status", "VmLck");
 }
 
 /* Numbers, and bools as the kernel shows them (Y/N). */
