@@ -9,6 +9,8 @@
  *   <id>/mappings        each mapping: IOVA range, size, permissions, pages
  *                        charged (never a user address)
  *   <id>/stats           counters and the reason of the last refusal
+ *   <id>/refusals        refusals by request and by reason, and the last one
+ *                        (read without the container's lock)
  *
  * A container's own files take its lock; files are removed before their
  * container is freed, and debugfs waits for readers in between.
@@ -102,6 +104,7 @@ DEFINE_SHOW_ATTRIBUTE(mappings);
 static int stats_show(struct seq_file *s, void *unused)
 {
 	struct vfio_iova_container *c = s->private;
+	struct vfio_iova_refusals *r = &c->refusals;
 
 	mutex_lock(&c->lock);
 	seq_printf(s, "owner: %d %s\n", c->owner_pid, c->owner_comm);
@@ -112,13 +115,47 @@ static int stats_show(struct seq_file *s, void *unused)
 	seq_printf(s, "pinned_pages: %lu\n", c->locked);
 	seq_printf(s, "maps: %llu\n", c->stats.maps);
 	seq_printf(s, "unmaps: %llu\n", c->stats.unmaps);
-	seq_printf(s, "refused_maps: %llu\n", c->stats.refused_maps);
-	seq_printf(s, "refused_attaches: %llu\n", c->stats.refused_attaches);
-	seq_printf(s, "last_refusal: %s\n", c->last_refusal[0] ? c->last_refusal : "none");
+	seq_printf(s, "refused_maps: %llu\n", READ_ONCE(r->ops[VFIO_IOVA_OP_MAP]));
+	seq_printf(s, "refused_attaches: %llu\n", READ_ONCE(r->ops[VFIO_IOVA_OP_ATTACH]));
 	mutex_unlock(&c->lock);
+	spin_lock(&r->lock);
+	if (r->seq)
+		seq_printf(s, "last_refusal: %s %s (%d): %s\n", vfio_iova_op_name(r->op),
+			   vfio_iova_why_name(r->why), r->err, r->text);
+	else
+		seq_puts(s, "last_refusal: none\n");
+	spin_unlock(&r->lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
+
+/*
+ * One "key: value" per line: the number of refusals, the last one (its
+ * request, errno, reason and details), and the count of each request and
+ * each reason, for vfio-iova's "why" and "metrics".
+ */
+static int refusals_show(struct seq_file *s, void *unused)
+{
+	struct vfio_iova_container *c = s->private;
+	struct vfio_iova_refusals *r = &c->refusals;
+	unsigned int i;
+
+	spin_lock(&r->lock);
+	seq_printf(s, "refusals: %llu\n", r->seq);
+	if (r->seq) {
+		seq_printf(s, "last_op: %s\n", vfio_iova_op_name(r->op));
+		seq_printf(s, "last_errno: %d\n", r->err);
+		seq_printf(s, "last_reason: %s\n", vfio_iova_why_name(r->why));
+		seq_printf(s, "last_text: %s\n", r->text);
+	}
+	for (i = 0; i < VFIO_IOVA_NR_OPS; i++)
+		seq_printf(s, "op.%s: %llu\n", vfio_iova_op_name(i), r->ops[i]);
+	for (i = 0; i < VFIO_IOVA_NR_WHYS; i++)
+		seq_printf(s, "reason.%s: %llu\n", vfio_iova_why_name(i), r->count[i]);
+	spin_unlock(&r->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(refusals);
 
 static int containers_show(struct seq_file *s, void *unused)
 {
@@ -136,7 +173,8 @@ static int containers_show(struct seq_file *s, void *unused)
 		seq_printf(s, "%u %d %s %s %u %u %lu %llu %llu\n", c->id, c->owner_pid,
 			   c->owner_comm, c->v2 ? "type1v2" : "type1", READ_ONCE(c->nr_groups),
 			   READ_ONCE(c->nr_dmas), READ_ONCE(c->locked),
-			   READ_ONCE(c->stats.refused_maps), READ_ONCE(c->stats.refused_attaches));
+			   READ_ONCE(c->refusals.ops[VFIO_IOVA_OP_MAP]),
+			   READ_ONCE(c->refusals.ops[VFIO_IOVA_OP_ATTACH]));
 	mutex_unlock(&vfio_iova_list_lock);
 	return 0;
 }
@@ -165,6 +203,7 @@ void vfio_iova_debugfs_add(struct vfio_iova_container *c)
 	debugfs_create_file("groups", 0444, c->debugfs, c, &groups_fops);
 	debugfs_create_file("mappings", 0444, c->debugfs, c, &mappings_fops);
 	debugfs_create_file("stats", 0444, c->debugfs, c, &stats_fops);
+	debugfs_create_file("refusals", 0444, c->debugfs, c, &refusals_fops);
 }
 
 void vfio_iova_debugfs_remove(struct vfio_iova_container *c)

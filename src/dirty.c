@@ -83,8 +83,14 @@ int vfio_iova_dirty_start(struct vfio_iova_container *c)
 	if (c->dirty_tracking)
 		return 0;
 	for (n = rb_first(&c->dmas); n; n = rb_next(n)) {
-		ret = vfio_iova_bitmap_alloc(c, rb_entry(n, struct vfio_iova_dma, node));
+		struct vfio_iova_dma *dma = rb_entry(n, struct vfio_iova_dma, node);
+
+		ret = vfio_iova_bitmap_alloc(c, dma);
 		if (ret) {
+			vfio_iova_refuse(c, VFIO_IOVA_OP_DIRTY, ret, ret == -ENOMEM ?
+					 VFIO_IOVA_WHY_NO_MEMORY : VFIO_IOVA_WHY_ARGUMENT,
+					 "no dirty bitmap for mapping [%#llx-%#llx]", dma->iova,
+					 vfio_iova_dma_last(dma));
 			while ((n = rb_prev(n)))
 				vfio_iova_bitmap_free(rb_entry(n, struct vfio_iova_dma, node));
 			return ret;
@@ -151,19 +157,23 @@ int vfio_iova_dirty_get(struct vfio_iova_container *c, u64 __user *ubitmap, u64 
 	int ret;
 
 	if (!c->dirty_tracking)
-		return -EINVAL;
+		return vfio_iova_refuse(c, VFIO_IOVA_OP_DIRTY, -EINVAL, VFIO_IOVA_WHY_STATE,
+					"dirty tracking is not started");
 	dma = vfio_iova_find_dma(c, iova, iova);
-	if (dma && dma->iova != iova)
-		return -EINVAL;
-	dma = vfio_iova_find_dma(c, last, last);
-	if (dma && vfio_iova_dma_last(dma) != last)
-		return -EINVAL;
+	if (!dma || dma->iova == iova)
+		dma = vfio_iova_find_dma(c, last, last);
+	if (dma && (dma->iova < iova || vfio_iova_dma_last(dma) > last))
+		return vfio_iova_refuse(c, VFIO_IOVA_OP_DIRTY, -EINVAL, VFIO_IOVA_WHY_SPLIT,
+					"[%#llx-%#llx] would split mapping [%#llx-%#llx]",
+					iova, last, dma->iova, vfio_iova_dma_last(dma));
 
 	/* No mapping straddles iova (checked above): start at the first one in. */
 	for (dma = vfio_iova_first_dma(c, iova, last); dma; dma = vfio_iova_next_dma(dma, last)) {
 		ret = vfio_iova_copy_dirty(c, dma, ubitmap, iova);
 		if (ret)
-			return ret;
+			return vfio_iova_refuse(c, VFIO_IOVA_OP_DIRTY, ret, VFIO_IOVA_WHY_ARGUMENT,
+						"the dirty bitmap at %#lx cannot be written",
+						(unsigned long)ubitmap);
 		bitmap_clear(dma->bitmap, 0, dma->size >> vfio_iova_pgshift(c));
 		vfio_iova_populate(c, dma);
 	}

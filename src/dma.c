@@ -118,20 +118,29 @@ static unsigned long vfio_iova_pgsize(struct vfio_iova_container *c)
 	return 1UL << vfio_iova_pgshift(c);
 }
 
-/* Say why a map was refused: kernel log (rate-limited) and debugfs. */
-static void vfio_iova_refuse_map(struct vfio_iova_container *c, u64 iova, u64 last)
+/* A map outside the valid ranges: say which hole it falls into. */
+static int vfio_iova_refuse_range(struct vfio_iova_container *c, u64 iova, u64 last)
 {
 	char why[160];
 	u64 gap = iova;
 
 	iova_ranges_first_gap(&c->valid, iova, last, &gap, NULL);
 	vfio_iova_explain(c, gap, why, sizeof(why));
-	WRITE_ONCE(c->stats.refused_maps, c->stats.refused_maps + 1);
-	snprintf(c->last_refusal, sizeof(c->last_refusal),
-		 "map [%#llx-%#llx] refused: %s", iova, last, why);
-	if (__ratelimit(&c->refusal_rs))
-		pr_warn("container %u (pid %d %s): map [%#llx-%#llx] refused: %s\n",
-			c->id, c->owner_pid, c->owner_comm, iova, last, why);
+	return vfio_iova_refuse(c, VFIO_IOVA_OP_MAP, -EINVAL, VFIO_IOVA_WHY_RANGE,
+				"[%#llx-%#llx]: %s", iova, last, why);
+}
+
+/* Which of a request's numbers is not a multiple of the page size. */
+static int vfio_iova_refuse_misaligned(struct vfio_iova_container *c, enum vfio_iova_op op,
+				       u64 iova, u64 size, u64 vaddr)
+{
+	u64 mask = vfio_iova_pgsize(c) - 1;
+	const char *what = iova & mask ? "iova" : size & mask ? "size" : "vaddr";
+	u64 v = iova & mask ? iova : size & mask ? size : vaddr;
+
+	return vfio_iova_refuse(c, op, -EINVAL, VFIO_IOVA_WHY_MISALIGNED,
+				"%s %#llx is not a multiple of the IOMMU page size %#llx",
+				what, v, mask + 1);
 }
 
 int vfio_iova_do_map(struct vfio_iova_container *c, u64 iova, u64 size,
@@ -143,26 +152,31 @@ int vfio_iova_do_map(struct vfio_iova_container *c, u64 iova, u64 size,
 
 	mutex_lock(&c->lock);
 	if ((size | iova | vaddr) & (vfio_iova_pgsize(c) - 1)) {
-		ret = -EINVAL;
+		ret = vfio_iova_refuse_misaligned(c, VFIO_IOVA_OP_MAP, iova, size, vaddr);
 		goto out;
 	}
-	if (vfio_iova_find_dma(c, iova, last)) {
-		ret = -EEXIST;
+	dma = vfio_iova_find_dma(c, iova, last);
+	if (dma) {
+		ret = vfio_iova_refuse(c, VFIO_IOVA_OP_MAP, -EEXIST, VFIO_IOVA_WHY_OVERLAP,
+				       "[%#llx-%#llx] overlaps mapping [%#llx-%#llx]", iova, last,
+				       dma->iova, vfio_iova_dma_last(dma));
 		goto out;
 	}
 	if (!c->dma_avail) {
-		ret = -ENOSPC;
+		ret = vfio_iova_refuse(c, VFIO_IOVA_OP_MAP, -ENOSPC, VFIO_IOVA_WHY_ENTRY_LIMIT,
+				       "%u mappings exist, the dma_entry_limit the container was opened with",
+				       c->nr_dmas);
 		goto out;
 	}
 	if (!vfio_iova_valid(c, iova, last)) {
-		vfio_iova_refuse_map(c, iova, last);
-		ret = -EINVAL;
+		ret = vfio_iova_refuse_range(c, iova, last);
 		goto out;
 	}
 
 	dma = VFIO_IOVA_INJECT(kzalloc(sizeof(*dma), GFP_KERNEL_ACCOUNT), NULL);
 	if (!dma) {
-		ret = -ENOMEM;
+		ret = vfio_iova_refuse(c, VFIO_IOVA_OP_MAP, -ENOMEM, VFIO_IOVA_WHY_NO_MEMORY,
+				       "no memory for a mapping");
 		goto out;
 	}
 	dma->iova = iova;
@@ -176,7 +190,7 @@ int vfio_iova_do_map(struct vfio_iova_container *c, u64 iova, u64 size,
 
 	/* Without an IOMMU domain there is nothing to pin or map into. */
 	if (vfio_iova_has_domain(c)) {
-		ret = vfio_iova_pin_map(c, dma, size);
+		ret = vfio_iova_pin_map(c, dma, size, VFIO_IOVA_OP_MAP);
 		if (ret) {
 			vfio_iova_unmap_unpin(c, dma);
 			vfio_iova_free_dma(dma);
@@ -188,6 +202,8 @@ int vfio_iova_do_map(struct vfio_iova_container *c, u64 iova, u64 size,
 	if (c->dirty_tracking) {
 		ret = vfio_iova_bitmap_alloc(c, dma);
 		if (ret) {
+			vfio_iova_refuse(c, VFIO_IOVA_OP_MAP, ret, VFIO_IOVA_WHY_NO_MEMORY,
+					 "no memory for the dirty bitmap of %#llx bytes", size);
 			vfio_iova_unmap_unpin(c, dma);
 			vfio_iova_free_dma(dma);
 			goto out;
@@ -225,7 +241,9 @@ static int vfio_iova_invalidate_vaddrs(struct vfio_iova_container *c, u64 iova, 
 				c->vaddr_invalid_count--;
 			}
 			*count = 0;
-			return -EINVAL;
+			return vfio_iova_refuse(c, VFIO_IOVA_OP_UNMAP, -EINVAL, VFIO_IOVA_WHY_STATE,
+						"the vaddr of mapping [%#llx-%#llx] is invalid already",
+						dma->iova, vfio_iova_dma_last(dma));
 		}
 		dma->vaddr_invalid = true;
 		c->vaddr_invalid_count++;
@@ -248,20 +266,37 @@ int vfio_iova_update_vaddr(struct vfio_iova_container *c, u64 iova, u64 size,
 	int ret = -EINVAL;
 
 	mutex_lock(&c->lock);
-	if ((size | iova | vaddr) & (vfio_iova_pgsize(c) - 1))
-		goto out;
-	dma = vfio_iova_find_dma(c, iova, iova + size - 1);
-	if (!dma) {
-		ret = -ENOENT;
+	if ((size | iova | vaddr) & (vfio_iova_pgsize(c) - 1)) {
+		ret = vfio_iova_refuse_misaligned(c, VFIO_IOVA_OP_MAP, iova, size, vaddr);
 		goto out;
 	}
-	if (!dma->vaddr_invalid || dma->iova != iova || dma->size != size)
+	dma = vfio_iova_find_dma(c, iova, iova + size - 1);
+	if (!dma) {
+		ret = vfio_iova_refuse(c, VFIO_IOVA_OP_MAP, -ENOENT, VFIO_IOVA_WHY_NOT_MAPPED,
+				       "new vaddr for [%#llx-%#llx]: no mapping there", iova,
+				       iova + size - 1);
 		goto out;
+	}
+	if (dma->iova != iova || dma->size != size) {
+		ret = vfio_iova_refuse(c, VFIO_IOVA_OP_MAP, -EINVAL, VFIO_IOVA_WHY_SPLIT,
+				       "new vaddr for [%#llx-%#llx]: not exactly mapping [%#llx-%#llx]",
+				       iova, iova + size - 1, dma->iova, vfio_iova_dma_last(dma));
+		goto out;
+	}
+	if (!dma->vaddr_invalid) {
+		ret = vfio_iova_refuse(c, VFIO_IOVA_OP_MAP, -EINVAL, VFIO_IOVA_WHY_STATE,
+				       "new vaddr for [%#llx-%#llx]: its vaddr was not invalidated",
+				       iova, iova + size - 1);
+		goto out;
+	}
 	if (current->mm != dma->mm) {
 		lock_cap = capable(CAP_IPC_LOCK);
 		ret = vfio_iova_account_mm(current->mm, task, lock_cap, dma->locked);
-		if (ret)
+		if (ret) {
+			vfio_iova_refuse_memlock(c, VFIO_IOVA_OP_MAP, ret, current->mm, task,
+						 dma->locked);
 			goto out;
+		}
 		vfio_iova_account_mm(dma->mm, dma->task, dma->lock_cap, -(long)dma->locked);
 		put_task_struct(dma->task);
 		dma->task = get_task_struct(task);
@@ -297,39 +332,66 @@ int vfio_iova_do_unmap(struct vfio_iova_container *c, u64 iova, u64 size,
 	mutex_lock(&c->lock);
 	/* Emulated users could not pin while vaddrs are being updated. */
 	if (invalidate_vaddr && !list_empty(&c->emulated)) {
-		ret = -EBUSY;
+		ret = vfio_iova_refuse(c, VFIO_IOVA_OP_UNMAP, -EBUSY, VFIO_IOVA_WHY_STATE,
+				       "no live update with emulated groups attached");
 		goto out;
 	}
 again:
 	pgmask = vfio_iova_pgsize(c) - 1;
-	if (iova & pgmask)
+	if (iova & pgmask) {
+		ret = vfio_iova_refuse_misaligned(c, VFIO_IOVA_OP_UNMAP, iova, 0, 0);
 		goto out;
+	}
 	if (all) {
-		if (iova || size)
+		if (iova || size) {
+			ret = vfio_iova_refuse(c, VFIO_IOVA_OP_UNMAP, -EINVAL,
+					       VFIO_IOVA_WHY_ARGUMENT,
+					       "ALL with iova %#llx and size %#llx, not 0", iova,
+					       size);
 			goto out;
+		}
 		last = U64_MAX;
 	} else {
-		if (!size || size & pgmask)
+		if (!size) {
+			ret = vfio_iova_refuse(c, VFIO_IOVA_OP_UNMAP, -EINVAL,
+					       VFIO_IOVA_WHY_ARGUMENT, "size is 0");
 			goto out;
+		}
+		if (size & pgmask) {
+			ret = vfio_iova_refuse_misaligned(c, VFIO_IOVA_OP_UNMAP, 0, size, 0);
+			goto out;
+		}
 		if (check_add_overflow(iova, size - 1, &last)) {
-			ret = -EOVERFLOW;
+			ret = vfio_iova_refuse(c, VFIO_IOVA_OP_UNMAP, -EOVERFLOW,
+					       VFIO_IOVA_WHY_WRAPS, "iova %#llx + size %#llx wraps",
+					       iova, size);
 			goto out;
 		}
 	}
 
 	/* The dirty bitmap must be in the smallest page size, and tracked. */
-	if (dirty && (!c->dirty_tracking || dirty->pgsize != pgmask + 1)) {
-		ret = -EINVAL;
+	if (dirty && !c->dirty_tracking) {
+		ret = vfio_iova_refuse(c, VFIO_IOVA_OP_UNMAP, -EINVAL, VFIO_IOVA_WHY_STATE,
+				       "GET_DIRTY_BITMAP: dirty tracking is not started");
+		goto out;
+	}
+	if (dirty && dirty->pgsize != pgmask + 1) {
+		ret = vfio_iova_refuse(c, VFIO_IOVA_OP_UNMAP, -EINVAL, VFIO_IOVA_WHY_MISALIGNED,
+				       "bitmap page size %#llx is not the IOMMU page size %#llx",
+				       dirty->pgsize, pgmask + 1);
 		goto out;
 	}
 
 	if (c->v2 && !all) {
 		dma = vfio_iova_find_dma(c, iova, iova);
-		if (dma && dma->iova != iova)
+		if (!dma || dma->iova == iova)
+			dma = vfio_iova_find_dma(c, last, last);
+		if (dma && (dma->iova < iova || vfio_iova_dma_last(dma) > last)) {
+			ret = vfio_iova_refuse(c, VFIO_IOVA_OP_UNMAP, -EINVAL, VFIO_IOVA_WHY_SPLIT,
+					       "[%#llx-%#llx] would split mapping [%#llx-%#llx]",
+					       iova, last, dma->iova, vfio_iova_dma_last(dma));
 			goto out;
-		dma = vfio_iova_find_dma(c, last, last);
-		if (dma && vfio_iova_dma_last(dma) != last)
-			goto out;
+		}
 	}
 
 	if (invalidate_vaddr) {
@@ -350,8 +412,12 @@ again:
 		}
 		if (dirty) {
 			ret = vfio_iova_copy_dirty(c, dma, (u64 __user *)dirty->data, iova);
-			if (ret)
+			if (ret) {
+				vfio_iova_refuse(c, VFIO_IOVA_OP_UNMAP, ret, VFIO_IOVA_WHY_ARGUMENT,
+						 "the dirty bitmap at %#lx cannot be written",
+						 (unsigned long)dirty->data);
 				break;
+			}
 		}
 		*unmapped += vfio_iova_remove_dma(c, dma);
 		c->stats.unmaps++;
@@ -376,7 +442,7 @@ static int vfio_iova_pin_all(struct vfio_iova_container *c)
 		u64 size = dma->size;
 
 		dma->size = 0;
-		ret = vfio_iova_pin_map(c, dma, size);
+		ret = vfio_iova_pin_map(c, dma, size, VFIO_IOVA_OP_ATTACH);
 		if (ret) {
 			vfio_iova_unmap_unpin(c, dma);
 			dma->size = size;

@@ -310,13 +310,8 @@ static int vfio_iova_check_mappings(struct vfio_iova_container *c, struct vfio_i
 				 "overlaps its reserved region [%#llx-%#llx] (%s)",
 				 g->resv[i].start, g->resv[i].last,
 				 vfio_iova_resv_type_name(g->resv[i].type));
-	WRITE_ONCE(c->stats.refused_attaches, c->stats.refused_attaches + 1);
-	snprintf(c->last_refusal, sizeof(c->last_refusal),
-		 "attach of group %d refused: mapping [%#llx-%#llx] %s",
-		 g->id, dma->iova, last, why);
-	pr_warn("container %u (pid %d %s): %s\n", c->id, c->owner_pid, c->owner_comm,
-		c->last_refusal);
-	return -EINVAL;
+	return vfio_iova_refuse(c, VFIO_IOVA_OP_ATTACH, -EINVAL, VFIO_IOVA_WHY_LAYOUT,
+				"group %d: mapping [%#llx-%#llx] %s", g->id, dma->iova, last, why);
 }
 
 void vfio_iova_update_pgsizes(struct vfio_iova_container *c)
@@ -404,17 +399,23 @@ static int vfio_iova_admit(struct vfio_iova_container *c, struct vfio_iova_group
 	int ret;
 
 	ret = vfio_iova_compute(c, extra, g, valid);
-	if (!ret && !valid->nr)
-		ret = -EINVAL;
-	if (!ret)
-		ret = vfio_iova_check_mappings(c, g, domain, valid);
+	if (ret)
+		return vfio_iova_refuse(c, VFIO_IOVA_OP_ATTACH, ret, VFIO_IOVA_WHY_NO_MEMORY,
+					"group %d: no memory for the valid ranges", g->id);
+	if (!valid->nr)
+		return vfio_iova_refuse(c, VFIO_IOVA_OP_ATTACH, -EINVAL, VFIO_IOVA_WHY_LAYOUT,
+					"group %d: no valid IOVA would be left in the container",
+					g->id);
+	ret = vfio_iova_check_mappings(c, g, domain, valid);
 	if (ret)
 		return ret;
 	if (!vfio_iova_allow_unsafe_interrupts &&
 	    !vfio_iova_group_isolated_msi(g->iommu_group)) {
 		pr_warn("group %d: no interrupt remapping support; use the module parameter \"allow_unsafe_interrupts\" to enable VFIO IOMMU support on this platform\n",
 			g->id);
-		return -EPERM;
+		return vfio_iova_refuse(c, VFIO_IOVA_OP_ATTACH, -EPERM, VFIO_IOVA_WHY_STATE,
+					"group %d: no interrupt remapping, and allow_unsafe_interrupts is off",
+					g->id);
 	}
 	return 0;
 }
@@ -445,22 +446,28 @@ int vfio_iova_attach_group(void *data, struct iommu_group *ig, enum vfio_group_t
 	struct vfio_iova_container *c = data;
 	struct iova_ranges valid = IOVA_RANGES_INIT;
 	struct vfio_iova_domain *d, *nd = NULL;
+	const char *step = "allocating its state";
 	struct vfio_iova_group *g;
+	u64 seq;
 	int ret;
 
 	mutex_lock(&c->lock);
+	seq = READ_ONCE(c->refusals.seq);
 	/* Attaching may need to pin, which needs valid vaddrs. */
 	if (c->vaddr_invalid_count) {
-		ret = -EBUSY;
+		ret = vfio_iova_refuse(c, VFIO_IOVA_OP_ATTACH, -EBUSY, VFIO_IOVA_WHY_STATE,
+				       "group %d: live update in progress", iommu_group_id(ig));
 		goto out_unlock;
 	}
 	if (vfio_iova_find_group(c, ig, &d)) {
-		ret = -EINVAL;
+		ret = vfio_iova_refuse(c, VFIO_IOVA_OP_ATTACH, -EINVAL, VFIO_IOVA_WHY_STATE,
+				       "group %d is attached already", iommu_group_id(ig));
 		goto out_unlock;
 	}
 	g = VFIO_IOVA_INJECT(kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT), NULL);
 	if (!g) {
-		ret = -ENOMEM;
+		ret = vfio_iova_refuse(c, VFIO_IOVA_OP_ATTACH, -ENOMEM, VFIO_IOVA_WHY_NO_MEMORY,
+				       "group %d: %s failed", iommu_group_id(ig), step);
 		goto out_unlock;
 	}
 	g->iommu_group = ig;
@@ -478,11 +485,13 @@ int vfio_iova_attach_group(void *data, struct iommu_group *ig, enum vfio_group_t
 		goto out_unlock;
 	}
 
+	step = "reading its reserved regions";
 	ret = vfio_iova_read_resv(g);
 	if (ret)
 		goto out_free_group;
 	if (iommu_group_for_each_dev(ig, &g->unit, vfio_iova_dev_unit) != 1) {
-		ret = -ENODEV;	/* no device left */
+		step = "finding a device: none is left";
+		ret = -ENODEV;
 		goto out_free_group;
 	}
 
@@ -497,6 +506,7 @@ int vfio_iova_attach_group(void *data, struct iommu_group *ig, enum vfio_group_t
 		goto out_commit;
 	}
 
+	step = "allocating an IOMMU domain";
 	nd = VFIO_IOVA_INJECT(kzalloc(sizeof(*nd), GFP_KERNEL_ACCOUNT), NULL);
 	if (!nd) {
 		ret = -ENOMEM;
@@ -509,11 +519,13 @@ int vfio_iova_attach_group(void *data, struct iommu_group *ig, enum vfio_group_t
 		nd->domain = NULL;
 		goto out_free_domain;
 	}
+	step = "enabling nesting";
 	if (c->nesting) {
 		ret = vfio_iova_enable_nesting(nd->domain);
 		if (ret)
 			goto out_free_domain;
 	}
+	step = "attaching it to its IOMMU domain";
 	ret = VFIO_IOVA_INJECT(iommu_attach_group(nd->domain, ig), -ENOMEM);
 	if (ret)
 		goto out_free_domain;
@@ -524,6 +536,7 @@ int vfio_iova_attach_group(void *data, struct iommu_group *ig, enum vfio_group_t
 		goto out_detach;
 
 	/* Before anything is pinned or mapped: a failure has nothing to undo. */
+	step = "setting up its MSI window";
 	ret = vfio_iova_msi_cookie(g, nd->domain);
 	if (ret)
 		goto out_detach;
@@ -532,6 +545,7 @@ int vfio_iova_attach_group(void *data, struct iommu_group *ig, enum vfio_group_t
 		nd->enforce_cache_coherency =
 			nd->domain->ops->enforce_cache_coherency(nd->domain);
 
+	step = "moving it to an existing domain";
 	ret = vfio_iova_reuse_domain(c, nd, g);
 	if (ret < 0)
 		goto out_free_domain;	/* the group is in no domain */
@@ -541,6 +555,7 @@ int vfio_iova_attach_group(void *data, struct iommu_group *ig, enum vfio_group_t
 		goto out_commit;
 	}
 
+	step = "mapping the existing mappings into its domain";
 	ret = vfio_iova_replay(c, nd);
 	if (ret)
 		goto out_detach;
@@ -563,6 +578,12 @@ out_free_domain:
 	kfree(nd);
 out_free_group:
 	vfio_iova_free_group(g);
+	/* Failures the steps did not explain themselves. */
+	if (READ_ONCE(c->refusals.seq) == seq)
+		vfio_iova_refuse(c, VFIO_IOVA_OP_ATTACH, ret,
+				 ret == -ENOMEM ? VFIO_IOVA_WHY_NO_MEMORY : VFIO_IOVA_WHY_IOMMU,
+				 "group %d: %s failed (%pe)", iommu_group_id(ig), step,
+				 ERR_PTR(ret));
 out_unlock:
 	iova_ranges_free(&valid);
 	mutex_unlock(&c->lock);

@@ -137,23 +137,31 @@ int vfio_iova_pin_pages(void *data, struct iommu_group *group, dma_addr_t iova,
 	bool charge;
 	int i, ret;
 
-	if (!c || !pages || npage <= 0)
+	if (!c)
 		return -EINVAL;
+	if (!pages || npage <= 0)
+		return vfio_iova_refuse(c, VFIO_IOVA_OP_PIN, -EINVAL, VFIO_IOVA_WHY_ARGUMENT,
+					"%d pages at %#llx", npage, (u64)iova);
 	if (!c->v2)
-		return -EACCES;
+		return vfio_iova_refuse(c, VFIO_IOVA_OP_PIN, -EACCES, VFIO_IOVA_WHY_STATE,
+					"pinning needs a type1v2 container");
 	/* A page may be mapped at the top: never wrap to IOVA 0 (as mainline). */
 	if (vfio_iova_pages_wrap(iova, npage))
-		return -EOVERFLOW;
+		return vfio_iova_refuse(c, VFIO_IOVA_OP_PIN, -EOVERFLOW, VFIO_IOVA_WHY_WRAPS,
+					"%d pages at %#llx wrap", npage, (u64)iova);
 
 	mutex_lock(&c->lock);
 	/* Live update in progress: the user memory is not reachable. */
 	if (c->vaddr_invalid_count) {
-		ret = -EBUSY;
+		ret = vfio_iova_refuse(c, VFIO_IOVA_OP_PIN, -EBUSY, VFIO_IOVA_WHY_STATE,
+				       "live update in progress: %u mappings have no vaddr",
+				       c->vaddr_invalid_count);
 		goto out;
 	}
 	/* Only drivers that can be told to drop their pins may pin. */
 	if (!READ_ONCE(c->nr_devices)) {
-		ret = -EINVAL;
+		ret = vfio_iova_refuse(c, VFIO_IOVA_OP_PIN, -EINVAL, VFIO_IOVA_WHY_STATE,
+				       "no device of the container can be told to unpin");
 		goto out;
 	}
 	/* With a domain, its own pins already charge these pages. */
@@ -167,11 +175,18 @@ int vfio_iova_pin_pages(void *data, struct iommu_group *group, dma_addr_t iova,
 		long n;
 
 		if (!dma) {
-			ret = -EINVAL;
+			ret = vfio_iova_refuse(c, VFIO_IOVA_OP_PIN, -EINVAL,
+					       VFIO_IOVA_WHY_NOT_MAPPED,
+					       "IOVA %#llx is not mapped", page);
 			goto unwind;
 		}
 		if ((dma->prot & prot) != prot) {
-			ret = -EPERM;
+			ret = vfio_iova_refuse(c, VFIO_IOVA_OP_PIN, -EPERM,
+					       VFIO_IOVA_WHY_PERMISSION,
+					       "IOVA %#llx: mapping [%#llx-%#llx] is not %s",
+					       page, dma->iova, vfio_iova_dma_last(dma),
+					       prot & ~dma->prot & IOMMU_WRITE ? "writable" :
+					       "readable");
 			goto unwind;
 		}
 		v = vfio_iova_find_vpfn(dma, page);
@@ -182,23 +197,30 @@ int vfio_iova_pin_pages(void *data, struct iommu_group *group, dma_addr_t iova,
 		}
 		n = vfio_iova_pin(dma, dma->vaddr + (page - dma->iova), 1, &p, &pfn, false);
 		if (n != 1) {
-			ret = n < 0 ? n : -EFAULT;
+			ret = vfio_iova_refuse(c, VFIO_IOVA_OP_PIN, n < 0 ? n : -EFAULT,
+					       VFIO_IOVA_WHY_PIN,
+					       "IOVA %#llx: vaddr %#llx could not be pinned (%pe)",
+					       page, dma->vaddr + (page - dma->iova),
+					       ERR_PTR(n < 0 ? n : -EFAULT));
 			goto unwind;
 		}
 		if (p)
 			pfn = page_to_pfn(p);
 		if (!pfn_valid(pfn)) {
 			vfio_iova_put_pfn(pfn, dma->prot);
-			ret = -EINVAL;
+			ret = vfio_iova_refuse(c, VFIO_IOVA_OP_PIN, -EINVAL, VFIO_IOVA_WHY_PIN,
+					       "IOVA %#llx is device memory, without a struct page",
+					       page);
 			goto unwind;
 		}
 		v = VFIO_IOVA_INJECT(kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT), NULL);
-		ret = v ? 0 : -ENOMEM;
+		ret = v ? 0 : vfio_iova_refuse(c, VFIO_IOVA_OP_PIN, -ENOMEM,
+					       VFIO_IOVA_WHY_NO_MEMORY, "no memory for a pin");
 		if (!ret && charge && vfio_iova_pfn_normal(pfn)) {
 			ret = vfio_iova_account(c, dma, 1);
-			if (ret == -ENOMEM)
-				pr_warn("container %u: pid %d (%s) exceeded RLIMIT_MEMLOCK\n",
-					c->id, task_pid_nr(dma->task), dma->task->comm);
+			if (ret)
+				vfio_iova_refuse_memlock(c, VFIO_IOVA_OP_PIN, ret, dma->mm,
+							 dma->task, 1);
 		}
 		if (ret) {
 			kfree(v);
@@ -247,11 +269,16 @@ static int vfio_iova_rw_chunk(struct vfio_iova_container *c, u64 iova, void *buf
 
 	*done = 0;
 	if (!dma)
-		return -EINVAL;
+		return vfio_iova_refuse(c, VFIO_IOVA_OP_DMA_RW, -EINVAL, VFIO_IOVA_WHY_NOT_MAPPED,
+					"IOVA %#llx is not mapped", iova);
 	if ((write && !(dma->prot & IOMMU_WRITE)) || !(dma->prot & IOMMU_READ))
-		return -EPERM;
+		return vfio_iova_refuse(c, VFIO_IOVA_OP_DMA_RW, -EPERM, VFIO_IOVA_WHY_PERMISSION,
+					"IOVA %#llx: mapping [%#llx-%#llx] is not %s", iova,
+					dma->iova, vfio_iova_dma_last(dma),
+					!(dma->prot & IOMMU_READ) ? "readable" : "writable");
 	if (!mmget_not_zero(dma->mm))
-		return -EPERM;
+		return vfio_iova_refuse(c, VFIO_IOVA_OP_DMA_RW, -EPERM, VFIO_IOVA_WHY_STATE,
+					"IOVA %#llx: the process that mapped it has exited", iova);
 	if (kthread)
 		kthread_use_mm(dma->mm);
 	else if (current->mm != dma->mm)
@@ -270,7 +297,12 @@ static int vfio_iova_rw_chunk(struct vfio_iova_container *c, u64 iova, void *buf
 		kthread_unuse_mm(dma->mm);
 out:
 	mmput(dma->mm);
-	return *done ? 0 : -EFAULT;
+	if (*done)
+		return 0;
+	return vfio_iova_refuse(c, VFIO_IOVA_OP_DMA_RW, -EFAULT, VFIO_IOVA_WHY_PIN,
+				"IOVA %#llx: %s", iova, !kthread && current->mm != dma->mm ?
+				"the caller is not the process that mapped it" :
+				"its user memory cannot be reached");
 }
 
 int vfio_iova_dma_rw(void *data, dma_addr_t iova, void *buf, size_t count, bool write)
@@ -281,7 +313,9 @@ int vfio_iova_dma_rw(void *data, dma_addr_t iova, void *buf, size_t count, bool 
 
 	mutex_lock(&c->lock);
 	if (c->vaddr_invalid_count)
-		ret = -EBUSY;	/* live update in progress */
+		ret = vfio_iova_refuse(c, VFIO_IOVA_OP_DMA_RW, -EBUSY, VFIO_IOVA_WHY_STATE,
+				       "live update in progress: %u mappings have no vaddr",
+				       c->vaddr_invalid_count);
 	while (count && !ret) {
 		ret = vfio_iova_rw_chunk(c, iova, buf, count, write, &done);
 		if (ret)
@@ -342,7 +376,7 @@ int vfio_iova_notify_unmap(struct vfio_iova_container *c, struct vfio_iova_dma *
 		if (!dma || RB_EMPTY_ROOT(&dma->vpfns))
 			return 0;
 	}
-	pr_warn("container %u: drivers keep pages of [%#llx-%#llx] pinned; unmap refused\n",
-		c->id, iova, iova + size - 1);
-	return -EBUSY;
+	return vfio_iova_refuse(c, VFIO_IOVA_OP_UNMAP, -EBUSY, VFIO_IOVA_WHY_STATE,
+				"emulated devices keep pages of mapping [%#llx-%#llx] pinned",
+				iova, iova + size - 1);
 }

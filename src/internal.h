@@ -13,6 +13,7 @@
  *   dirty.c        dirty page tracking for migration
  *   domain.c       IOMMU domains, group attach/detach, valid IOVA ranges
  *   iova_ranges.c  the range algebra (kernel-agnostic, unit-tested on the host)
+ *   refusal.c      why a request was refused: debugfs, counters, kernel log
  *   debugfs.c      read-only introspection
  *   inject.c       fault injection, in test builds only (see inject.h)
  *
@@ -38,6 +39,7 @@
 #include <linux/rbtree.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 
 #include "inject.h"
@@ -125,8 +127,50 @@ static inline u64 vfio_iova_dma_last(const struct vfio_iova_dma *dma)
 /* Counters shown in debugfs. */
 struct vfio_iova_stats {
 	u64 maps, unmaps;
-	u64 refused_maps;		/* outside the valid ranges */
-	u64 refused_attaches;		/* layout conflicts with mappings */
+};
+
+/* What a refused request was (refusal.c has their names). */
+enum vfio_iova_op {
+	VFIO_IOVA_OP_MAP,		/* VFIO_IOMMU_MAP_DMA */
+	VFIO_IOVA_OP_UNMAP,		/* VFIO_IOMMU_UNMAP_DMA */
+	VFIO_IOVA_OP_ATTACH,		/* a group joining the container */
+	VFIO_IOVA_OP_PIN,		/* vfio_pin_pages() of an emulated user */
+	VFIO_IOVA_OP_DMA_RW,		/* vfio_dma_rw() of an emulated user */
+	VFIO_IOVA_OP_DIRTY,		/* VFIO_IOMMU_DIRTY_PAGES */
+	VFIO_IOVA_NR_OPS
+};
+
+/* Why it was refused: the counters and the tool know these by name. */
+enum vfio_iova_why {
+	VFIO_IOVA_WHY_ARGUMENT,		/* argsz, flags, a zero size */
+	VFIO_IOVA_WHY_MISALIGNED,	/* not a multiple of the IOMMU page size */
+	VFIO_IOVA_WHY_WRAPS,		/* iova or vaddr + size wraps */
+	VFIO_IOVA_WHY_OVERLAP,		/* an existing mapping is in the way */
+	VFIO_IOVA_WHY_ENTRY_LIMIT,	/* dma_entry_limit mappings exist */
+	VFIO_IOVA_WHY_MEMLOCK,		/* RLIMIT_MEMLOCK reached */
+	VFIO_IOVA_WHY_RANGE,		/* outside the valid IOVA ranges */
+	VFIO_IOVA_WHY_LAYOUT,		/* a group's aperture or region vs mappings */
+	VFIO_IOVA_WHY_PIN,		/* user memory could not be pinned */
+	VFIO_IOVA_WHY_NOT_MAPPED,	/* no mapping there */
+	VFIO_IOVA_WHY_SPLIT,		/* type1v2 unmap would split a mapping */
+	VFIO_IOVA_WHY_PERMISSION,	/* a write to a read-only mapping */
+	VFIO_IOVA_WHY_STATE,		/* not now: live update, tracking, type */
+	VFIO_IOVA_WHY_IOMMU,		/* the IOMMU driver refused */
+	VFIO_IOVA_WHY_NO_MEMORY,	/* a kernel allocation failed */
+	VFIO_IOVA_NR_WHYS
+};
+
+/* The last refusal of a container, and a count of each reason. */
+struct vfio_iova_refusals {
+	spinlock_t lock;		/* readers do not wait for the container */
+	u64 seq;			/* refusals so far */
+	enum vfio_iova_op op;
+	enum vfio_iova_why why;
+	int err;
+	char text[224];
+	u64 count[VFIO_IOVA_NR_WHYS];
+	u64 ops[VFIO_IOVA_NR_OPS];	/* refusals of each request */
+	struct ratelimit_state rs;	/* of their kernel log lines */
 };
 
 /* One per container that selected this backend (VFIO_SET_IOMMU). */
@@ -163,8 +207,7 @@ struct vfio_iova_container {
 	u64 num_non_pinned_groups;	/* groups without a dirty scope */
 	bool nesting;			/* VFIO_IOVA_TYPE1_NESTING (compat.h) */
 	struct vfio_iova_stats stats;
-	char last_refusal[256];		/* why the last map/attach was refused */
-	struct ratelimit_state refusal_rs;	/* of map refusal log lines */
+	struct vfio_iova_refusals refusals;	/* has its own lock */
 
 	/* Introspection; fixed after open. */
 	unsigned int id;
@@ -241,7 +284,10 @@ int vfio_iova_account_mm(struct mm_struct *mm, struct task_struct *task, bool lo
 			 long npage);
 long vfio_iova_pin(struct vfio_iova_dma *dma, unsigned long vaddr, unsigned long n,
 		   struct page **pages, unsigned long *pfnmap, bool fast);
-long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma, u64 size);
+long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma, u64 size,
+		       enum vfio_iova_op op);
+int vfio_iova_refuse_memlock(struct vfio_iova_container *c, enum vfio_iova_op op, int err,
+			     struct mm_struct *mm, struct task_struct *task, long npage);
 void vfio_iova_unmap_unpin(struct vfio_iova_container *c, struct vfio_iova_dma *dma);
 void vfio_iova_unpin_keep(struct vfio_iova_container *c, struct vfio_iova_dma *dma);
 u64 vfio_iova_dma_run(struct vfio_iova_dma *dma, struct iommu_domain *domain, u64 done,
@@ -264,6 +310,14 @@ void vfio_iova_update_pgsizes(struct vfio_iova_container *c);
 bool vfio_iova_valid(struct vfio_iova_container *c, u64 iova, u64 last);
 void vfio_iova_explain(struct vfio_iova_container *c, u64 iova, char *buf, size_t len);
 const char *vfio_iova_resv_type_name(int type);
+
+/* refusal.c */
+void vfio_iova_refusals_init(struct vfio_iova_container *c);
+__printf(5, 6)
+int vfio_iova_refuse(struct vfio_iova_container *c, enum vfio_iova_op op, int err,
+		     enum vfio_iova_why why, const char *fmt, ...);
+const char *vfio_iova_op_name(enum vfio_iova_op op);
+const char *vfio_iova_why_name(enum vfio_iova_why why);
 
 /* debugfs.c */
 void vfio_iova_debugfs_init(void);

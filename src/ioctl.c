@@ -14,12 +14,41 @@
 
 #include "internal.h"
 
-/* A user bitmap for @npages pages: present, not too large, large enough. */
-static int vfio_iova_check_bitmap(u64 npages, u64 bitmap_size)
+/* The fixed part of an argument is there, and no unknown flag is set. */
+static int vfio_iova_check_args(struct vfio_iova_container *c, enum vfio_iova_op op, u32 argsz,
+				size_t minsz, u32 flags, u32 known)
 {
-	if (!npages || !bitmap_size || bitmap_size > VFIO_IOVA_DIRTY_SIZE_MAX ||
-	    bitmap_size < VFIO_IOVA_DIRTY_BYTES(npages))
-		return -EINVAL;
+	if (argsz < minsz)
+		return vfio_iova_refuse(c, op, -EINVAL, VFIO_IOVA_WHY_ARGUMENT,
+					"argsz %u is less than %zu", argsz, minsz);
+	if (flags & ~known)
+		return vfio_iova_refuse(c, op, -EINVAL, VFIO_IOVA_WHY_ARGUMENT,
+					"unknown flags %#x", flags & ~known);
+	return 0;
+}
+
+/*
+ * A user dirty bitmap for @size bytes: a page size, present, not too
+ * large, large enough.
+ */
+static int vfio_iova_check_bitmap(struct vfio_iova_container *c, enum vfio_iova_op op,
+				  const struct vfio_bitmap *bitmap, u64 size)
+{
+	u64 npages;
+
+	if (!bitmap->pgsize)
+		return vfio_iova_refuse(c, op, -EINVAL, VFIO_IOVA_WHY_ARGUMENT,
+					"bitmap page size is 0");
+	if (!access_ok((void __user *)bitmap->data, bitmap->size))
+		return vfio_iova_refuse(c, op, -EINVAL, VFIO_IOVA_WHY_ARGUMENT,
+					"bitmap of %#llx bytes is not user memory",
+					bitmap->size);
+	npages = size >> __ffs(bitmap->pgsize);
+	if (!npages || !bitmap->size || bitmap->size > VFIO_IOVA_DIRTY_SIZE_MAX ||
+	    bitmap->size < VFIO_IOVA_DIRTY_BYTES(npages))
+		return vfio_iova_refuse(c, op, -EINVAL, VFIO_IOVA_WHY_ARGUMENT,
+					"bitmap of %#llx bytes for %llu pages (at most %#llx bytes)",
+					bitmap->size, npages, VFIO_IOVA_DIRTY_SIZE_MAX);
 	return 0;
 }
 
@@ -147,19 +176,24 @@ static long vfio_iova_map_dma(struct vfio_iova_container *c, unsigned long arg)
 	size_t minsz = offsetofend(struct vfio_iommu_type1_dma_map, size);
 	struct vfio_iommu_type1_dma_map map;
 	bool set_vaddr;
+	int ret, prot = 0;
 	u64 last;
-	int prot = 0;
 
 	if (copy_from_user(&map, (void __user *)arg, minsz))
 		return -EFAULT;
-	if (map.argsz < minsz || map.flags & ~known)
-		return -EINVAL;
+	ret = vfio_iova_check_args(c, VFIO_IOVA_OP_MAP, map.argsz, minsz, map.flags, known);
+	if (ret)
+		return ret;
 	if (!map.size)
-		return -EINVAL;
+		return vfio_iova_refuse(c, VFIO_IOVA_OP_MAP, -EINVAL, VFIO_IOVA_WHY_ARGUMENT,
+					"size is 0");
 	/* iova + size may end exactly at 2^64, but not wrap past it. */
-	if (check_add_overflow(map.vaddr, map.size - 1, &last) ||
-	    check_add_overflow(map.iova, map.size - 1, &last))
-		return -EOVERFLOW;
+	if (check_add_overflow(map.vaddr, map.size - 1, &last))
+		return vfio_iova_refuse(c, VFIO_IOVA_OP_MAP, -EOVERFLOW, VFIO_IOVA_WHY_WRAPS,
+					"vaddr %#llx + size %#llx wraps", map.vaddr, map.size);
+	if (check_add_overflow(map.iova, map.size - 1, &last))
+		return vfio_iova_refuse(c, VFIO_IOVA_OP_MAP, -EOVERFLOW, VFIO_IOVA_WHY_WRAPS,
+					"iova %#llx + size %#llx wraps", map.iova, map.size);
 
 	set_vaddr = map.flags & VFIO_DMA_MAP_FLAG_VADDR;
 	if (map.flags & VFIO_DMA_MAP_FLAG_WRITE)
@@ -167,7 +201,9 @@ static long vfio_iova_map_dma(struct vfio_iova_container *c, unsigned long arg)
 	if (map.flags & VFIO_DMA_MAP_FLAG_READ)
 		prot |= IOMMU_READ;
 	if (!!prot == set_vaddr)
-		return -EINVAL;
+		return vfio_iova_refuse(c, VFIO_IOVA_OP_MAP, -EINVAL, VFIO_IOVA_WHY_ARGUMENT,
+					set_vaddr ? "VADDR with READ or WRITE" :
+					"neither READ, WRITE nor VADDR");
 	if (set_vaddr)
 		return vfio_iova_update_vaddr(c, map.iova, map.size, map.vaddr);
 	return vfio_iova_do_map(c, map.iova, map.size, map.vaddr, prot);
@@ -185,19 +221,22 @@ static long vfio_iova_unmap_dma(struct vfio_iova_container *c, unsigned long arg
 
 	if (copy_from_user(&unmap, (void __user *)arg, minsz))
 		return -EFAULT;
-	if (unmap.argsz < minsz || unmap.flags & ~known)
-		return -EINVAL;
+	ret = vfio_iova_check_args(c, VFIO_IOVA_OP_UNMAP, unmap.argsz, minsz, unmap.flags, known);
+	if (ret)
+		return ret;
 	if ((unmap.flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP) &&
 	    (unmap.flags & (VFIO_DMA_UNMAP_FLAG_ALL | VFIO_DMA_UNMAP_FLAG_VADDR)))
-		return -EINVAL;
+		return vfio_iova_refuse(c, VFIO_IOVA_OP_UNMAP, -EINVAL, VFIO_IOVA_WHY_ARGUMENT,
+					"GET_DIRTY_BITMAP with ALL or VADDR");
 	if (unmap.flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP) {
 		if (unmap.argsz < minsz + sizeof(bitmap))
-			return -EINVAL;
+			return vfio_iova_refuse(c, VFIO_IOVA_OP_UNMAP, -EINVAL,
+						VFIO_IOVA_WHY_ARGUMENT,
+						"argsz %u has no room for the bitmap",
+						unmap.argsz);
 		if (copy_from_user(&bitmap, (void __user *)arg + minsz, sizeof(bitmap)))
 			return -EFAULT;
-		if (!bitmap.pgsize || !access_ok((void __user *)bitmap.data, bitmap.size))
-			return -EINVAL;
-		ret = vfio_iova_check_bitmap(unmap.size >> __ffs(bitmap.pgsize), bitmap.size);
+		ret = vfio_iova_check_bitmap(c, VFIO_IOVA_OP_UNMAP, &bitmap, unmap.size);
 		if (ret)
 			return ret;
 	}
@@ -224,12 +263,15 @@ static long vfio_iova_dirty_pages(struct vfio_iova_container *c, unsigned long a
 	long ret;
 
 	if (!c->v2)
-		return -EACCES;
+		return vfio_iova_refuse(c, VFIO_IOVA_OP_DIRTY, -EACCES, VFIO_IOVA_WHY_STATE,
+					"dirty tracking needs a type1v2 container");
 	if (copy_from_user(&dirty, (void __user *)arg, minsz))
 		return -EFAULT;
 	/* Exactly one known flag. */
 	if (dirty.argsz < minsz || dirty.flags & ~known || hweight32(dirty.flags) != 1)
-		return -EINVAL;
+		return vfio_iova_refuse(c, VFIO_IOVA_OP_DIRTY, -EINVAL, VFIO_IOVA_WHY_ARGUMENT,
+					"argsz %u, flags %#x: exactly one of START, STOP, GET_BITMAP",
+					dirty.argsz, dirty.flags);
 
 	if (dirty.flags & VFIO_IOMMU_DIRTY_PAGES_FLAG_START) {
 		mutex_lock(&c->lock);
@@ -245,25 +287,31 @@ static long vfio_iova_dirty_pages(struct vfio_iova_container *c, unsigned long a
 	}
 
 	if (dirty.argsz - minsz < sizeof(range))
-		return -EINVAL;
+		return vfio_iova_refuse(c, VFIO_IOVA_OP_DIRTY, -EINVAL, VFIO_IOVA_WHY_ARGUMENT,
+					"argsz %u has no room for the range", dirty.argsz);
 	if (copy_from_user(&range, (void __user *)arg + minsz, sizeof(range)))
 		return -EFAULT;
 	if (!range.size)
-		return -EINVAL;
+		return vfio_iova_refuse(c, VFIO_IOVA_OP_DIRTY, -EINVAL, VFIO_IOVA_WHY_ARGUMENT,
+					"size is 0");
 	if (check_add_overflow(range.iova, range.size - 1, &last))
-		return -EOVERFLOW;
-	if (!range.bitmap.pgsize ||
-	    !access_ok((void __user *)range.bitmap.data, range.bitmap.size))
-		return -EINVAL;
-	ret = vfio_iova_check_bitmap(range.size >> __ffs(range.bitmap.pgsize), range.bitmap.size);
+		return vfio_iova_refuse(c, VFIO_IOVA_OP_DIRTY, -EOVERFLOW, VFIO_IOVA_WHY_WRAPS,
+					"iova %#llx + size %#llx wraps", range.iova, range.size);
+	ret = vfio_iova_check_bitmap(c, VFIO_IOVA_OP_DIRTY, &range.bitmap, range.size);
 	if (ret)
 		return ret;
 
 	mutex_lock(&c->lock);
 	pgsize = 1ULL << vfio_iova_pgshift(c);
 	/* Only the smallest page size, and whole pages of it. */
-	if (range.bitmap.pgsize != pgsize || (range.iova | range.size) & (pgsize - 1))
-		ret = -EINVAL;
+	if (range.bitmap.pgsize != pgsize)
+		ret = vfio_iova_refuse(c, VFIO_IOVA_OP_DIRTY, -EINVAL, VFIO_IOVA_WHY_MISALIGNED,
+				       "bitmap page size %#llx is not the IOMMU page size %#llx",
+				       range.bitmap.pgsize, pgsize);
+	else if ((range.iova | range.size) & (pgsize - 1))
+		ret = vfio_iova_refuse(c, VFIO_IOVA_OP_DIRTY, -EINVAL, VFIO_IOVA_WHY_MISALIGNED,
+				       "iova %#llx or size %#llx is not a multiple of %#llx",
+				       range.iova, range.size, pgsize);
 	else
 		ret = vfio_iova_dirty_get(c, (u64 __user *)range.bitmap.data, range.iova,
 					  range.size);

@@ -77,9 +77,7 @@ static void *vfio_iova_open(unsigned long arg)
 	c->pgsize_bitmap = PAGE_MASK;
 	c->nesting = VFIO_IOVA_SERVES_NESTING && arg == VFIO_IOVA_TYPE1_NESTING;
 	c->v2 = arg != VFIO_TYPE1_IOMMU;
-	/* One client's bad maps must not silence another's. */
-	ratelimit_state_init(&c->refusal_rs, DEFAULT_RATELIMIT_INTERVAL,
-			     DEFAULT_RATELIMIT_BURST);
+	vfio_iova_refusals_init(c);
 	c->owner_pid = task_tgid_nr(current);
 	get_task_comm(c->owner_comm, current);
 

@@ -153,6 +153,29 @@ out:
 	return ret;
 }
 
+static void vfio_iova_refuse_iommu(struct vfio_iova_container *c, enum vfio_iova_op op,
+				   int err, struct vfio_iova_dma *dma, u64 size)
+{
+	vfio_iova_refuse(c, op, err, VFIO_IOVA_WHY_IOMMU,
+			 "mapping [%#llx-%#llx]: the IOMMU driver refused to map it (%pe)",
+			 dma->iova, dma->iova + size - 1, ERR_PTR(err));
+}
+
+/* Say why charging @npage pages to @mm failed with @err. */
+int vfio_iova_refuse_memlock(struct vfio_iova_container *c, enum vfio_iova_op op, int err,
+			     struct mm_struct *mm, struct task_struct *task, long npage)
+{
+	if (err != -ENOMEM)
+		return vfio_iova_refuse(c, op, err, VFIO_IOVA_WHY_STATE,
+					"%ld pages could not be charged: the process is exiting",
+					npage);
+	return vfio_iova_refuse(c, op, err, VFIO_IOVA_WHY_MEMLOCK,
+				"%lu kB more locked memory needed; pid %d has %lu kB locked, RLIMIT_MEMLOCK is %lu kB",
+				npage << (PAGE_SHIFT - 10), task_tgid_nr(task),
+				READ_ONCE(mm->locked_vm) << (PAGE_SHIFT - 10),
+				task_rlimit(task, RLIMIT_MEMLOCK) >> 10);
+}
+
 /*
  * The same for the owner of @dma, keeping dma->locked and the container's
  * total (read without its lock, by debugfs) in step.
@@ -546,7 +569,8 @@ static int vfio_iova_map_runs(struct vfio_iova_container *c, struct vfio_iova_dm
  * dma->size says how much is pinned and mapped; the caller undoes it with
  * vfio_iova_unmap_unpin().
  */
-long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma, u64 size)
+long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma, u64 size,
+		       enum vfio_iova_op op)
 {
 	unsigned long total = size >> PAGE_SHIFT, done = 0, nr, k;
 	struct vfio_iova_run run = { 0 };	/* pinned and charged, not mapped */
@@ -555,8 +579,10 @@ long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma,
 	long ret;
 
 	ret = vfio_iova_batch_init(&b, total);
-	if (ret)
+	if (ret) {
+		vfio_iova_refuse(c, op, ret, VFIO_IOVA_WHY_NO_MEMORY, "no memory for a pin batch");
 		goto out;
+	}
 	vfio_iova_runs_init(dma, total);
 	fast = vfio_iova_pin_fast_ok(dma, dma->vaddr, total);
 	dma->iommu_mapped = true;
@@ -570,6 +596,10 @@ long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma,
 				  min(total - done, b.capacity), b.pages, &pfnmap, fast);
 		if (n <= 0) {
 			ret = n ?: -EFAULT;
+			vfio_iova_refuse(c, op, ret, VFIO_IOVA_WHY_PIN,
+					 "mapping [%#llx-%#llx]: vaddr %#lx could not be pinned (%pe)",
+					 dma->iova, dma->iova + size - 1,
+					 dma->vaddr + (done << PAGE_SHIFT), ERR_PTR(ret));
 			break;
 		}
 		if (b.pages[0]) {
@@ -582,6 +612,7 @@ long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma,
 		}
 		ret = vfio_iova_account(c, dma, charge);
 		if (ret) {
+			vfio_iova_refuse_memlock(c, op, ret, dma->mm, dma->task, charge);
 			vfio_iova_put_runs(dma, b.runs, nr);
 			break;
 		}
@@ -596,6 +627,7 @@ long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma,
 			/* So are all of the batch's runs but its last. */
 			ret = vfio_iova_map_runs(c, dma, &run, &b.runs[k], nr - k - 1, b.sg);
 			if (ret) {
+				vfio_iova_refuse_iommu(c, op, ret, dma, size);
 				/* Not mapped: these, and the pending run (below). */
 				charge = vfio_iova_put_runs(dma, &b.runs[k], nr - k);
 				vfio_iova_account(c, dma, -charge);
@@ -606,8 +638,11 @@ long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma,
 		done += n;
 		cond_resched();
 	}
-	if (run.npage && !ret)
+	if (run.npage && !ret) {
 		ret = vfio_iova_map_run(c, dma, run.pfn, run.npage);
+		if (ret)
+			vfio_iova_refuse_iommu(c, op, ret, dma, size);
+	}
 	if (run.npage && ret)
 		vfio_iova_account(c, dma, -vfio_iova_put_run(dma, run.iova, run.pfn, run.npage));
 out:

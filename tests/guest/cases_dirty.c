@@ -74,6 +74,7 @@ static void record_get(struct ctx *t, int c, const char *key, uint64_t iova, uin
 	long r = dirty_get(c, iova, size, PAGE, sizeof(bits), bits);
 
 	record(t, key, "%ld %#llx", r, (unsigned long long)bits[0]);
+	vt_expect_refusal(t, key, r, NULL);
 }
 
 void case_dirty_pages(struct ctx *t)
@@ -86,7 +87,7 @@ void case_dirty_pages(struct ctx *t)
 	b = (uintptr_t)vt_buffer(16 * PAGE);
 	if (!b || vt_open(t, &vc, VFIO_TYPE1_IOMMU))
 		return;
-	record(t, "type1_start", "%ld", dirty_flags(vc.c, FULL, START));
+	refused(t, "type1_start", dirty_flags(vc.c, FULL, START), "state");
 	vt_close(&vc);
 	if (vt_open(t, &vc, VFIO_TYPE1v2_IOMMU))
 		return;
@@ -94,9 +95,9 @@ void case_dirty_pages(struct ctx *t)
 	record(t, "map_a", "%ld", vt_map(vc.c, 0x100000, 4 * PAGE, b, RW));
 	record(t, "map_b", "%ld", vt_map(vc.c, 0x104000, 3 * PAGE, b + 4 * PAGE, RW));
 
-	record(t, "argsz_short", "%ld", dirty_flags(vc.c, 4, START));
-	record(t, "flag_unknown", "%ld", dirty_flags(vc.c, FULL, 1u << 3));
-	record(t, "two_flags", "%ld", dirty_flags(vc.c, FULL, START | STOP));
+	refused(t, "argsz_short", dirty_flags(vc.c, 4, START), "argument");
+	refused(t, "flag_unknown", dirty_flags(vc.c, FULL, 1u << 3), "argument");
+	refused(t, "two_flags", dirty_flags(vc.c, FULL, START | STOP), "argument");
 	record_get(t, vc.c, "get_before_start", 0x100000, 7 * PAGE);
 	r = dirty_flags(vc.c, FULL, START);
 	record(t, "start", "%ld", r);
@@ -112,17 +113,18 @@ void case_dirty_pages(struct ctx *t)
 	record_get(t, vc.c, "get_size_zero", 0x100000, 0);
 	record_get(t, vc.c, "get_wraps", -PAGE, 2 * PAGE);
 	memset(bits, 0, sizeof(bits));
-	record(t, "get_pgsize_8k", "%ld", dirty_get(vc.c, 0x100000, 8 * PAGE, 2 * PAGE, 8, bits));
-	record(t, "get_bitmap_small", "%ld", dirty_get(vc.c, 0x0, 128 * PAGE, PAGE, 8, bits));
-	record(t, "get_bitmap_zero", "%ld", dirty_get(vc.c, 0x100000, PAGE, PAGE, 0, bits));
+	refused(t, "get_pgsize_8k", dirty_get(vc.c, 0x100000, 8 * PAGE, 2 * PAGE, 8, bits),
+		"misaligned");
+	refused(t, "get_bitmap_small", dirty_get(vc.c, 0x0, 128 * PAGE, PAGE, 8, bits), "argument");
+	refused(t, "get_bitmap_zero", dirty_get(vc.c, 0x100000, PAGE, PAGE, 0, bits), "argument");
 
 	memset(bits, 0, sizeof(bits));
 	unmapped = 0;
 	r = unmap_dirty(vc.c, 0x100000, 4 * PAGE, PAGE, bits, &unmapped);
 	record(t, "unmap_a_dirty", "%ld %#llx %#llx", r, (unsigned long long)unmapped,
 	       (unsigned long long)bits[0]);
-	record(t, "unmap_dirty_pgsize", "%ld", unmap_dirty(vc.c, 0x104000, 3 * PAGE, 2 * PAGE,
-							   bits, &unmapped));
+	r = unmap_dirty(vc.c, 0x104000, 3 * PAGE, 2 * PAGE, bits, &unmapped);
+	refused(t, "unmap_dirty_pgsize", r, "misaligned");
 	/* A mapping made while tracking has a bitmap too. */
 	record(t, "map_c", "%ld", vt_map(vc.c, 0x300000, 2 * PAGE, b + 8 * PAGE, RW));
 	record_get(t, vc.c, "get_c", 0x300000, 2 * PAGE);
@@ -131,18 +133,19 @@ void case_dirty_pages(struct ctx *t)
 	ro = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	r = unmap_dirty_args(vc.c, UNMAP_DIRTY_SZ - 1, 0x300000, 2 * PAGE, PAGE, 8, bits,
 			     &unmapped);
-	record(t, "unmap_dirty_argsz_short", "%ld", r);
+	refused(t, "unmap_dirty_argsz_short", r, "argument");
 	r = unmap_dirty_args(vc.c, UNMAP_DIRTY_SZ, 0x300000, 2 * PAGE, PAGE, 0, bits, &unmapped);
-	record(t, "unmap_dirty_bitmap_empty", "%ld", r);
+	refused(t, "unmap_dirty_bitmap_empty", r, "argument");
 	r = unmap_dirty_args(vc.c, UNMAP_DIRTY_SZ, 0x300000, 0x41 * PAGE, PAGE, 8, bits,
 			     &unmapped);
-	record(t, "unmap_dirty_bitmap_small", "%ld", r);
+	refused(t, "unmap_dirty_bitmap_small", r, "argument");
 	if (ro != MAP_FAILED) {
 		unmapped = 0;
 		r = unmap_dirty_args(vc.c, UNMAP_DIRTY_SZ, 0x300000, 2 * PAGE, PAGE, 8, ro,
 				     &unmapped);
 		record(t, "unmap_dirty_bitmap_readonly", "%ld %#llx", r,
 		       (unsigned long long)unmapped);
+		vt_expect_refusal(t, "unmap_dirty_bitmap_readonly", r, "argument");
 		munmap(ro, PAGE);
 	}
 	record_get(t, vc.c, "get_c_still_there", 0x300000, 2 * PAGE);

@@ -207,7 +207,7 @@ window:
 		CHECK(t, r == -EINVAL, "a map onto the MSI window [%#llx-%#llx]: %ld",
 		      (unsigned long long)msi, (unsigned long long)msi_last, r);
 		if (!strcmp(t->backend, "vfio_iommu_iova")) {
-			snprintf(key, sizeof(key), "map [%#llx-", (unsigned long long)msi);
+			snprintf(key, sizeof(key), "range): [%#llx-", (unsigned long long)msi);
 			snprintf(what, sizeof(what), "[%#llx-%#llx] (", (unsigned long long)msi,
 				 (unsigned long long)msi_last);
 			CHECK(t, vt_klog_has(key, what), "no log line names the window %s", what);
@@ -461,7 +461,7 @@ void case_attach_conflict(struct ctx *t)
 	if (g < 0)
 		goto out;
 	r = xioctl(g, VFIO_GROUP_SET_CONTAINER, &vc.c);
-	record(t, "attach_over_msi_mapping", "%ld", r);
+	refused(t, "attach_over_msi_mapping", r, "layout");
 	CHECK(t, r == -EINVAL, "attach over a mapping in the MSI window: %ld", r);
 	vt_info_hex(vc.c, after, sizeof(after));
 	record(t, "info_unchanged", "%d", !strcmp(before, after));
@@ -477,7 +477,8 @@ void case_attach_conflict(struct ctx *t)
 		CHECK(t, strstr(buf, "refused_attaches: 1") &&
 		      strstr(buf, region),
 		      "debugfs stats do not say why: %s", buf);
-		snprintf(buf, sizeof(buf), "attach of group %d refused: mapping [%#llx-%#llx]",
+		snprintf(buf, sizeof(buf),
+			 "attach refused (-EINVAL, layout): group %d: mapping [%#llx-%#llx]",
 			 t->group, (unsigned long long)msi, (unsigned long long)msi + PAGE - 1);
 		CHECK(t, vt_klog_has(buf, region),
 		      "no kernel log line names the group, the mapping and the region");
@@ -490,7 +491,7 @@ void case_attach_conflict(struct ctx *t)
 	r = vt_map(vc.c, 1ULL << 40, PAGE, (uintptr_t)src, VFIO_DMA_MAP_FLAG_READ);
 	record(t, "map_above_39bit", "%ld", r);
 	r = xioctl(g, VFIO_GROUP_SET_CONTAINER, &vc.c);
-	record(t, "attach_over_high_mapping", "%ld", r);
+	refused(t, "attach_over_high_mapping", r, "layout");
 	if (!r)
 		xioctl(g, VFIO_GROUP_UNSET_CONTAINER, NULL);
 	vt_unmap(vc.c, 1ULL << 40, PAGE, 0, NULL);

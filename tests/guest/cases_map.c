@@ -141,42 +141,42 @@ void case_map_args(struct ctx *t)
 	m.flags = RW;
 	m.vaddr = b + PAGE;
 	m.iova = 0x200000;
-	record(t, "argsz_short", "%ld", xioctl(vc.c, VFIO_IOMMU_MAP_DMA, &m));
+	refused(t, "argsz_short", xioctl(vc.c, VFIO_IOMMU_MAP_DMA, &m), "argument");
 	m.argsz = sizeof(m) + 64;
 	m.size = PAGE;
 	record(t, "argsz_long", "%ld", xioctl(vc.c, VFIO_IOMMU_MAP_DMA, &m));
 	vt_unmap(vc.c, 0x200000, PAGE, 0, NULL);
 
-	record(t, "flags_unknown", "%ld", vt_map(vc.c, 0x200000, PAGE, b, RW | (1u << 10)));
-	record(t, "flags_none", "%ld", vt_map(vc.c, 0x200000, PAGE, b, 0));
+	refused(t, "flags_unknown", vt_map(vc.c, 0x200000, PAGE, b, RW | (1u << 10)), "argument");
+	refused(t, "flags_none", vt_map(vc.c, 0x200000, PAGE, b, 0), "argument");
 	record(t, "read_only", "%ld", vt_map(vc.c, 0x200000, PAGE, b,
 					     VFIO_DMA_MAP_FLAG_READ));
 	vt_unmap(vc.c, 0x200000, PAGE, 0, NULL);
 	record(t, "write_only", "%ld", vt_map(vc.c, 0x200000, PAGE, b,
 					      VFIO_DMA_MAP_FLAG_WRITE));
 	vt_unmap(vc.c, 0x200000, PAGE, 0, NULL);
-	record(t, "vaddr_flag_new", "%ld", vt_map(vc.c, 0x200000, PAGE, b,
-						  RW | VFIO_DMA_MAP_FLAG_VADDR));
-	record(t, "size_zero", "%ld", vt_map(vc.c, 0x200000, 0, b, RW));
-	record(t, "iova_unaligned", "%ld", vt_map(vc.c, 0x200800, PAGE, b, RW));
-	record(t, "size_unaligned", "%ld", vt_map(vc.c, 0x200000, 0x800, b, RW));
-	record(t, "vaddr_unaligned", "%ld", vt_map(vc.c, 0x200000, PAGE, b + 0x800, RW));
-	record(t, "iova_wraps", "%ld", vt_map(vc.c, -PAGE, 2 * PAGE, b, RW));
-	record(t, "vaddr_wraps", "%ld", vt_map(vc.c, 0x200000, 2 * PAGE, -PAGE, RW));
-	record(t, "overlap_same", "%ld", vt_map(vc.c, 0x100000, PAGE, b + PAGE, RW));
-	record(t, "overlap_below", "%ld", vt_map(vc.c, 0x0ff000, 2 * PAGE, b + PAGE, RW));
-	record(t, "overlap_above", "%ld", vt_map(vc.c, 0x100000, 2 * PAGE, b + PAGE, RW));
-	record(t, "overlap_around", "%ld", vt_map(vc.c, 0x0ff000, 3 * PAGE, b + PAGE, RW));
+	refused(t, "vaddr_flag_new", vt_map(vc.c, 0x200000, PAGE, b,
+					    RW | VFIO_DMA_MAP_FLAG_VADDR), "argument");
+	refused(t, "size_zero", vt_map(vc.c, 0x200000, 0, b, RW), "argument");
+	refused(t, "iova_unaligned", vt_map(vc.c, 0x200800, PAGE, b, RW), "misaligned");
+	refused(t, "size_unaligned", vt_map(vc.c, 0x200000, 0x800, b, RW), "misaligned");
+	refused(t, "vaddr_unaligned", vt_map(vc.c, 0x200000, PAGE, b + 0x800, RW), "misaligned");
+	refused(t, "iova_wraps", vt_map(vc.c, -PAGE, 2 * PAGE, b, RW), "wraps");
+	refused(t, "vaddr_wraps", vt_map(vc.c, 0x200000, 2 * PAGE, -PAGE, RW), "wraps");
+	refused(t, "overlap_same", vt_map(vc.c, 0x100000, PAGE, b + PAGE, RW), "overlap");
+	refused(t, "overlap_below", vt_map(vc.c, 0x0ff000, 2 * PAGE, b + PAGE, RW), "overlap");
+	refused(t, "overlap_above", vt_map(vc.c, 0x100000, 2 * PAGE, b + PAGE, RW), "overlap");
+	refused(t, "overlap_around", vt_map(vc.c, 0x0ff000, 3 * PAGE, b + PAGE, RW), "overlap");
 	record(t, "adjacent_below", "%ld", vt_map(vc.c, 0x0ff000, PAGE, b + PAGE, RW));
 	record(t, "adjacent_above", "%ld", vt_map(vc.c, 0x101000, PAGE, b + 2 * PAGE, RW));
-	record(t, "vaddr_unmapped", "%ld", vt_map(vc.c, 0x400000, PAGE, 0x10000, RW));
-	record(t, "vaddr_readonly_rw", "%ld", vt_map(vc.c, 0x400000, PAGE, (uintptr_t)ro, RW));
+	refused(t, "vaddr_unmapped", vt_map(vc.c, 0x400000, PAGE, 0x10000, RW), "pin");
+	refused(t, "vaddr_readonly_rw", vt_map(vc.c, 0x400000, PAGE, (uintptr_t)ro, RW), "pin");
 	record(t, "vaddr_readonly_r", "%ld", vt_map(vc.c, 0x400000, PAGE, (uintptr_t)ro,
 						    VFIO_DMA_MAP_FLAG_READ));
 	/* Past the end of the buffer: pinning fails part way. */
-	record(t, "vaddr_partly_unmapped", "%ld",
-	       vt_map(vc.c, 0x800000, BUF_SIZE + 16 * PAGE, b, RW));
-	record(t, "size_huge", "%ld", vt_map(vc.c, 0, 1ULL << 63, b, RW));
+	refused(t, "vaddr_partly_unmapped", vt_map(vc.c, 0x800000, BUF_SIZE + 16 * PAGE, b, RW),
+		"pin");
+	refused(t, "size_huge", vt_map(vc.c, 0, 1ULL << 63, b, RW), "overlap");
 	r = vt_unmap(vc.c, 0, 1ULL << 40, 0, &unmapped);
 	record(t, "cleanup", "%ld %llu", r, (unsigned long long)unmapped);
 	vt_close(&vc);
@@ -242,11 +242,11 @@ void case_map_ranges(struct ctx *t)
 		}
 	}
 	/* Well-known reserved regions, whether or not this layout has them. */
-	record(t, "msi_window", "%ld", vt_map(vc.c, 0xfee00000, PAGE, b, RW));
-	record(t, "arm_sw_msi", "%ld", vt_map(vc.c, 0x8000000, PAGE, b, RW));
-	record(t, "ht_hole", "%ld", vt_map(vc.c, 0xfd00000000ULL, PAGE, b, RW));
-	record(t, "above_39bit", "%ld", vt_map(vc.c, 1ULL << 39, PAGE, b, RW));
-	record(t, "above_48bit", "%ld", vt_map(vc.c, 1ULL << 48, PAGE, b, RW));
+	refused(t, "msi_window", vt_map(vc.c, 0xfee00000, PAGE, b, RW), "range");
+	refused(t, "arm_sw_msi", vt_map(vc.c, 0x8000000, PAGE, b, RW), "range");
+	refused(t, "ht_hole", vt_map(vc.c, 0xfd00000000ULL, PAGE, b, RW), "range");
+	refused(t, "above_39bit", vt_map(vc.c, 1ULL << 39, PAGE, b, RW), "range");
+	refused(t, "above_48bit", vt_map(vc.c, 1ULL << 48, PAGE, b, RW), "range");
 	vt_unmap(vc.c, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, NULL);
 	vt_close(&vc);
 }
@@ -264,19 +264,20 @@ static void unmap_rules(struct ctx *t, unsigned long type)
 		const char *what;
 		uint64_t iova, size;
 		uint32_t flags;
+		const char *why;	/* our reason, if refused */
 	} step[] = {
-		{ "nothing", 0x10000000, 4 * PAGE, 0 },
-		{ "first_half", 0x100000, PAGE, 0 },
-		{ "second_half", 0x101000, PAGE, 0 },
-		{ "middle", 0x201000, PAGE, 0 },
-		{ "straddle_two", 0x101000, 0x100000, 0 },
-		{ "iova_unaligned", 0x300800, PAGE, 0 },
-		{ "size_unaligned", 0x300000, 0x800, 0 },
-		{ "size_zero", 0x300000, 0, 0 },
-		{ "flags_unknown", 0x300000, PAGE, 1u << 7 },
-		{ "wraps", -PAGE, 2 * PAGE, 0 },
-		{ "exact", 0x300000, 2 * PAGE, 0 },
-		{ "superset", 0x000000, 0x1000000, 0 },
+		{ "nothing", 0x10000000, 4 * PAGE, 0, NULL },
+		{ "first_half", 0x100000, PAGE, 0, "split" },
+		{ "second_half", 0x101000, PAGE, 0, "split" },
+		{ "middle", 0x201000, PAGE, 0, "split" },
+		{ "straddle_two", 0x101000, 0x100000, 0, "split" },
+		{ "iova_unaligned", 0x300800, PAGE, 0, "misaligned" },
+		{ "size_unaligned", 0x300000, 0x800, 0, "misaligned" },
+		{ "size_zero", 0x300000, 0, 0, "argument" },
+		{ "flags_unknown", 0x300000, PAGE, 1u << 7, "argument" },
+		{ "wraps", -PAGE, 2 * PAGE, 0, "wraps" },
+		{ "exact", 0x300000, 2 * PAGE, 0, NULL },
+		{ "superset", 0x000000, 0x1000000, 0, NULL },
 	};
 	struct vfio_iommu_type1_dma_unmap u;
 	struct vt_cont vc;
@@ -296,13 +297,14 @@ static void unmap_rules(struct ctx *t, unsigned long type)
 	memset(&u, 0, sizeof(u));
 	u.argsz = offsetof(struct vfio_iommu_type1_dma_unmap, size);
 	u.iova = 0x300000;
-	record(t, "argsz_short", "%ld", xioctl(vc.c, VFIO_IOMMU_UNMAP_DMA, &u));
+	refused(t, "argsz_short", xioctl(vc.c, VFIO_IOMMU_UNMAP_DMA, &u), "argument");
 
 	for (i = 0; i < ARRAY_SIZE(step); i++) {
 		unmapped = 0xdead;
 		r = vt_unmap(vc.c, step[i].iova, step[i].size, step[i].flags, &unmapped);
 		snprintf(key, sizeof(key), "%s", step[i].what);
 		record(t, key, "%ld unmapped=%#llx", r, (unsigned long long)unmapped);
+		vt_expect_refusal(t, key, r, step[i].why);
 	}
 	/* Remap after a v1 partial unmap must work where the space is free. */
 	r = map_pages(vc.c, 0x100000, 2, b);
@@ -339,13 +341,12 @@ void case_unmap_all(struct ctx *t)
 	for (i = 0; i < 8; i++)
 		CHECK(t, !vt_map(vc.c, 0x100000 + i * 0x10000, (i + 1) * PAGE, b, RW),
 		      "map %d failed", i);
-	record(t, "with_iova", "%ld",
-	       vt_unmap(vc.c, 0x100000, 0, VFIO_DMA_UNMAP_FLAG_ALL, NULL));
-	record(t, "with_size", "%ld",
-	       vt_unmap(vc.c, 0, PAGE, VFIO_DMA_UNMAP_FLAG_ALL, NULL));
-	record(t, "with_dirty", "%ld",
-	       vt_unmap(vc.c, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL |
-			VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP, NULL));
+	refused(t, "with_iova", vt_unmap(vc.c, 0x100000, 0, VFIO_DMA_UNMAP_FLAG_ALL, NULL),
+		"argument");
+	refused(t, "with_size", vt_unmap(vc.c, 0, PAGE, VFIO_DMA_UNMAP_FLAG_ALL, NULL),
+		"argument");
+	refused(t, "with_dirty", vt_unmap(vc.c, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL |
+					   VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP, NULL), "argument");
 	unmapped = 0xdead;
 	r = vt_unmap(vc.c, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &unmapped);
 	record(t, "all", "%ld unmapped=%#llx", r, (unsigned long long)unmapped);
@@ -414,14 +415,14 @@ void case_top_of_space(struct ctx *t)
 
 	/* Ranges that wrap past 2^64: -EOVERFLOW in mainline, and here. */
 	r = vt_map(vc.c, top - PAGE + 1, 2 * PAGE, b, RW);
-	record(t, "map_wraps", "%ld", r);
+	refused(t, "map_wraps", r, top == UINT64_MAX ? "wraps" : "range");
 	if (!strcmp(t->backend, "vfio_iommu_iova") && top == UINT64_MAX)
 		CHECK(t, r == -EOVERFLOW, "map wrapping past 2^64: %ld", r);
 	r = vt_unmap(vc.c, top - PAGE + 1, 2 * PAGE, 0, NULL);
-	record(t, "unmap_wraps", "%ld", r);
+	refused(t, "unmap_wraps", r, "wraps");
 	if (!strcmp(t->backend, "vfio_iommu_iova") && top == UINT64_MAX)
 		CHECK(t, r == -EOVERFLOW, "unmap wrapping past 2^64: %ld", r);
-	record(t, "unmap_max_size", "%ld", vt_unmap(vc.c, PAGE, UINT64_MAX - PAGE + 1, 0, NULL));
+	refused(t, "unmap_max_size", vt_unmap(vc.c, PAGE, UINT64_MAX - PAGE + 1, 0, NULL), NULL);
 	vt_close(&vc);
 	munmap(buf, 4 * PAGE);
 }
@@ -444,7 +445,7 @@ void case_dma_entry_limit(struct ctx *t)
 	for (i = 0; i < 6; i++) {
 		r = vt_map(vc.c, 0x100000 + i * 0x10000, PAGE, b + i * PAGE, RW);
 		snprintf(key, sizeof(key), "map%d", i);
-		record(t, key, "%ld", r);
+		refused(t, key, r, "entry_limit");
 	}
 	CHECK(t, r == -ENOSPC, "map beyond dma_entry_limit: %ld", r);
 	/* Unmapping one entry makes room for one. */
@@ -524,6 +525,15 @@ child_out:
 	CHECK(t, pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status),
 	      "child did not exit cleanly");
 	chmod(path, 0600);
+	/* The child cannot read debugfs: its refusals must be in the kernel log. */
+	if (!strcmp(t->backend, "vfio_iommu_iova")) {
+		char who[32];
+
+		snprintf(who, sizeof(who), "(pid %d ", pid);
+		CHECK(t, vt_klog_has(who, "map refused (-ENOMEM, memlock): 4 kB more") &&
+		      vt_klog_has(who, "RLIMIT_MEMLOCK is 64 kB"),
+		      "no kernel log line for the refusal at RLIMIT_MEMLOCK");
+	}
 }
 
 /* CAP_IPC_LOCK (root) maps past RLIMIT_MEMLOCK; locked_vm still counts it. */

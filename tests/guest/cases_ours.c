@@ -109,9 +109,16 @@ void case_ours_introspection(struct ctx *t)
 		      strstr(buf, "refused_maps: 1\n") && (p = strstr(buf, "last_refusal: ")) &&
 		      strstr(p, "reserved region") && strstr(p, "of group"),
 		      "%s after a refused map: '%s'", path, buf);
+		snprintf(path, sizeof(path), DEBUGFS "/%d/refusals", id);
+		CHECK(t, !read_file(path, buf, sizeof(buf)) && strstr(buf, "refusals: 1\n") &&
+		      strstr(buf, "last_op: map\n") && strstr(buf, "last_errno: -22\n") &&
+		      strstr(buf, "last_reason: range\n") && strstr(buf, "op.map: 1\n") &&
+		      strstr(buf, "reason.range: 1\n") && strstr(buf, "op.attach: 0\n"),
+		      "%s after a refused map: '%s'", path, buf);
 		snprintf(expect, sizeof(expect), "vfio-iommu-iova: container %d (pid %d ", id,
 			 getpid());
-		CHECK(t, vt_klog_has(expect, "refused: IOVA"),
+		CHECK(t, vt_klog_has(expect, "map refused (-EINVAL, range): [0x") &&
+		      vt_klog_has(expect, "]: IOVA 0x"),
 		      "no kernel log line for the refused map");
 	}
 	vt_close(&vc);

@@ -57,13 +57,14 @@ void case_update_vaddr(struct ctx *t)
 	record(t, "invalidate_a", "%ld %#llx", r, (unsigned long long)n);
 	CHECK(t, r == 0 && n == 4 * PAGE, "invalidate: %ld %#llx", r, (unsigned long long)n);
 	r = vt_unmap(vc.c, 0x100000, 4 * PAGE, INVALIDATE, NULL);
-	record(t, "invalidate_a_again", "%ld", r);
+	refused(t, "invalidate_a_again", r, "state");
 	r = vt_unmap(vc.c, 0x100000, 0x102000, INVALIDATE, NULL);
 	record(t, "invalidate_a_and_b", "%ld", r);
 	record(t, "set_vaddr_valid_b", "%ld", set_vaddr(vc.c, 0x200000, 2 * PAGE, b2));
-	record(t, "set_vaddr_nothing", "%ld", set_vaddr(vc.c, 0x300000, PAGE, b2));
-	record(t, "set_vaddr_wrong_size", "%ld", set_vaddr(vc.c, 0x100000, 2 * PAGE, b2));
-	record(t, "set_vaddr_unaligned", "%ld", set_vaddr(vc.c, 0x100000, 4 * PAGE, b2 + 8));
+	refused(t, "set_vaddr_nothing", set_vaddr(vc.c, 0x300000, PAGE, b2), "not_mapped");
+	refused(t, "set_vaddr_wrong_size", set_vaddr(vc.c, 0x100000, 2 * PAGE, b2), "split");
+	refused(t, "set_vaddr_unaligned", set_vaddr(vc.c, 0x100000, 4 * PAGE, b2 + 8),
+		"misaligned");
 	record(t, "map_new_meanwhile", "%ld", vt_map(vc.c, 0x400000, PAGE, b2, RW));
 
 	/* A group cannot join while a vaddr is invalid. */
@@ -71,7 +72,7 @@ void case_update_vaddr(struct ctx *t)
 	g2 = t->group2 >= 0 ? open(path, O_RDWR) : -1;
 	if (g2 >= 0) {
 		r = xioctl(g2, VFIO_GROUP_SET_CONTAINER, &vc.c);
-		record(t, "attach_while_invalid", "%ld", r);
+		refused(t, "attach_while_invalid", r, "state");
 		xioctl(g2, VFIO_GROUP_UNSET_CONTAINER, NULL);
 	}
 	r = set_vaddr(vc.c, 0x100000, 4 * PAGE, b2);

@@ -30,6 +30,8 @@ struct ctx {
 	const char *mdev_uuid;
 	const char *name;	/* current case */
 	char why[256];		/* first failed assertion of the case */
+	int refusal_cid;	/* our container whose refusals were seen... */
+	long refusals_seen;	/* ...and how many of them */
 };
 
 void record(struct ctx *t, const char *key, const char *fmt, ...)
@@ -80,6 +82,17 @@ int vt_info_hex(int c, char *hex, size_t len);
 
 /* A number from our debugfs stats of this process's (last) container. */
 long vt_our_stat(const char *key);
+
+/*
+ * A refused request says why (ours only; nothing to check under the stock
+ * backend): if @r < 0, this process's newest container has a refusal it
+ * did not have at the last check, and the last one has reason @reason
+ * (any reason if NULL).  refused() also records "%ld" of @r as @key.
+ */
+void vt_expect_refusal(struct ctx *t, const char *what, long r, const char *reason);
+void refused(struct ctx *t, const char *key, long r, const char *reason);
+/* Our container's debugfs directory for this process (newest); 0 if found. */
+int vt_our_dir(char *path, size_t len);
 
 /*
  * The group's MSI window: its first reserved region of type msi (x86: the

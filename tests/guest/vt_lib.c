@@ -297,30 +297,86 @@ int vt_klog_has(const char *a, const char *b)
 	return 0;
 }
 
-long vt_our_stat(const char *key)
+int vt_our_dir(char *path, size_t len)
 {
-	char path[96], line[256], want[64];
-	long v = -1;
-	int id, pid;
 	FILE *f = fopen("/sys/kernel/debug/vfio-iommu-iova/containers", "r");
+	char line[256];
+	int id, pid, found = -1;
 
 	if (!f)
 		return -1;
-	path[0] = 0;
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "%d %d", &id, &pid) == 2 && pid == getpid())
-			snprintf(path, sizeof(path),
-				 "/sys/kernel/debug/vfio-iommu-iova/%d/stats", id);
+			found = id;
 	fclose(f);
-	f = path[0] ? fopen(path, "r") : NULL;
+	if (found < 0)
+		return -1;
+	snprintf(path, len, "/sys/kernel/debug/vfio-iommu-iova/%d", found);
+	return 0;
+}
+
+/* "KEY: VALUE" of one of our container's files, as text; 0 if found. */
+static int our_field(const char *file, const char *key, char *val, size_t len)
+{
+	char path[128], line[512];
+	size_t n = strlen(key);
+	int ret = -1;
+	FILE *f;
+
+	if (vt_our_dir(path, sizeof(path) - 32))
+		return -1;
+	strcat(path, "/");
+	strcat(path, file);
+	f = fopen(path, "r");
 	if (!f)
 		return -1;
-	snprintf(want, sizeof(want), "%s: %%ld", key);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, want, &v) == 1)
-			break;
+	while (ret && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ':' && line[n + 1] == ' ') {
+			line[strcspn(line, "\n")] = 0;
+			snprintf(val, len, "%s", line + n + 2);
+			ret = 0;
+		}
 	fclose(f);
-	return v;
+	return ret;
+}
+
+long vt_our_stat(const char *key)
+{
+	char val[64];
+
+	return our_field("stats", key, val, sizeof(val)) ? -1 : atol(val);
+}
+
+void vt_expect_refusal(struct ctx *t, const char *what, long r, const char *reason)
+{
+	char path[128], n[32], why[64] = "", text[256] = "";
+	long count;
+	int id;
+
+	if (r >= 0 || strcmp(t->backend, "vfio_iommu_iova"))
+		return;
+	if (vt_our_dir(path, sizeof(path)) || our_field("refusals", "refusals", n, sizeof(n))) {
+		vt_fail(t, "%s: %ld, and no refusals file of ours", what, r);
+		return;
+	}
+	id = atoi(strrchr(path, '/') + 1);
+	if (id != t->refusal_cid) {
+		t->refusal_cid = id;
+		t->refusals_seen = 0;
+	}
+	count = atol(n);
+	our_field("refusals", "last_reason", why, sizeof(why));
+	our_field("refusals", "last_text", text, sizeof(text));
+	CHECK(t, count > t->refusals_seen && (!reason || !strcmp(why, reason)),
+	      "%s: %ld, refusal not explained as '%s' (%ld refusals, %ld seen, last: %s: %s)",
+	      what, r, reason ? reason : "any", count, t->refusals_seen, why, text);
+	t->refusals_seen = count;
+}
+
+void refused(struct ctx *t, const char *key, long r, const char *reason)
+{
+	record(t, key, "%ld", r);
+	vt_expect_refusal(t, key, r, reason);
 }
 
 long vt_foll_pins(void)
