@@ -8,10 +8,11 @@
 # linux-source-6.1 for checkpatch.pl, dkms and debhelper for the package
 # test, debootstrap for the build roots of lines whose headers need a newer
 # Debian, mmdebstrap for the other architectures' clients, qemu-user for
-# their programs.  Kernel images, and arm64's headers, are not installed here: they
-# are downloaded and unpacked into the cache (but Debian's 6.12 headers
-# package itself depends on its image), and tests/dkms/run.sh installs
-# kernels for real, as its test.
+# their programs, node_exporter for the tool's metrics.  Kernel images,
+# and arm64's headers, are not installed here: they are downloaded and
+# unpacked into the cache (but Debian's 6.12 headers package itself depends
+# on its image), and tests/dkms/run.sh installs kernels for real, as its
+# test.
 set -eu
 . "$(dirname "$0")/lib/common.sh"
 
@@ -40,7 +41,8 @@ fi
 pkgs="build-essential libc6-dev make gcc perl kmod cpio xz-utils zstd sparse dwarves
 	qemu-system-x86 busybox-static linux-source-6.1 bc dpdk-dev librte-net-e1000-23
 	dkms dh-dkms debhelper openssl dpkg-dev python3 debootstrap mmdebstrap
-	qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binfmt-support $*"
+	qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binfmt-support
+	prometheus-node-exporter $*"
 # The headers of the lines built here; a line with a build root of its own
 # (tests/kernels.conf) gets them there, on its first build (debootstrap).
 for line in $(kernel_lines); do

@@ -110,6 +110,9 @@ for order in "${orders[@]}"; do
 	fi
 	check "$old: vfio-iova runs from the package, which carries its man page" \
 		"/usr/bin/vfio-iova --version | grep -q '^vfio-iova ' && dpkg-deb -c '$tool' | grep -q 'usr/share/man/man1/vfio-iova.1.gz'"
+	check "$old: the package's metrics timer and service are installed, not enabled" \
+		"[ -f /lib/systemd/system/vfio-iova-metrics.timer ] && [ -f /lib/systemd/system/vfio-iova-metrics.service ] &&
+		 [ ! -e /etc/systemd/system/timers.target.wants/vfio-iova-metrics.timer ]"
 	check "$old: DKMS built and installed the module for $oabi" \
 		"dkms status -m vfio-iommu-iova -k $oabi 2>/dev/null | grep -q ': installed' && [ -n \"\$(ours_for $oabi)\" ]"
 	f=$(ours_for "$oabi")

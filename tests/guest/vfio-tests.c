@@ -36,6 +36,9 @@
  *                     [--mdev-group G --mdev-uuid UUID]
  *	Failures injected one at a time into the test build of our module
  *	(see inject.c).
+ *   vfio-tests hold-refusal GROUP range|memlock
+ *	A container with a refused map, kept until stdin closes (for the
+ *	tool's "why"; see cmd_hold_refusal()).
  *   vfio-tests klog-has A B
  *	Exit 0 if a kernel log line contains both A and B.
  *   vfio-tests compare STOCK_FILE OURS_FILE [ALLOWED_DIFFS_FILE [LINE]]
@@ -51,6 +54,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "vt.h"
 
@@ -578,6 +582,46 @@ static int cmd_ranges(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * hold-refusal GROUP range|memlock: a container with GROUP whose last map
+ * was refused (onto the group's MSI window; past a 64 kB RLIMIT_MEMLOCK
+ * without CAP_IPC_LOCK), kept open until stdin closes, for `vfio-iova why`.
+ * Prints "refused ERRNO IOVA" first.
+ */
+static int cmd_hold_refusal(int argc, char **argv)
+{
+	struct ctx t = { .out = stderr, .name = "hold-refusal" };
+	struct rlimit rl = { 16 * PAGE, 16 * PAGE };
+	uint64_t iova = 0x100000, last;
+	struct vt_cont vc;
+	char line[16];
+	long r;
+	void *b;
+
+	if (argc != 4)
+		return 2;
+	b = vt_buffer(32 * PAGE);
+	if (!b || vt_open_group(&t, &vc, atoi(argv[2]), VFIO_TYPE1v2_IOMMU))
+		return 1;
+	if (!strcmp(argv[3], "range")) {
+		if (vt_msi_window(atoi(argv[2]), &iova, &last))
+			return 1;
+		r = vt_map(vc.c, iova, PAGE, (uintptr_t)b, VFIO_DMA_MAP_FLAG_READ);
+	} else if (!strcmp(argv[3], "memlock")) {
+		if (setrlimit(RLIMIT_MEMLOCK, &rl) || vt_drop_ipc_lock())
+			return 1;
+		r = vt_map(vc.c, iova, 32 * PAGE, (uintptr_t)b, VFIO_DMA_MAP_FLAG_READ);
+	} else {
+		return 2;
+	}
+	printf("refused %ld %#llx\n", r, (unsigned long long)iova);
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin))
+		;
+	vt_close(&vc);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -598,6 +642,7 @@ static const struct {
 	{ "unplug-race", cmd_unplug_race },
 	{ "inject", cmd_inject },
 	{ "rmmod-refused", cmd_rmmod_refused },
+	{ "hold-refusal", cmd_hold_refusal },
 };
 
 int main(int argc, char **argv)

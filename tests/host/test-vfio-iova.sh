@@ -259,6 +259,136 @@ echo '{"valid": [{"start": "0x0", "last": "0x7fffffffffffffff"}, {"start": "0x10
 check "merge: 50,000 unsorted, overlapping ranges give exactly their union" \
 	"cmp -s $w/big.want $w/big.got"
 
+# why on a fake debugfs: one container of this shell, its last refusal of
+# each kind, and the advice with the numbers of the module's text.
+fake_why() {	# fake_why REASON ERRNO TEXT
+	local d=$w/dbg
+	rm -rf "$d"; mkdir -p "$d/9"
+	printf 'id pid comm type groups mappings pinned_pages refused_maps refused_attaches\n' >"$d/containers"
+	printf '8 1 init type1v2 1 0 0 0 0\n9 %d qemu type1v2 1 3 100 2 0\n' $$ >>"$d/containers"
+	printf 'owner: %d qemu\ntype: type1v2\nmappings: 3\npinned_pages: 100\n' $$ >"$d/9/stats"
+	printf 'refusals: 2\nlast_op: map\nlast_errno: %s\nlast_reason: %s\nlast_text: %s\nop.map: 2\nreason.%s: 2\n' \
+		"$2" "$1" "$3" "$1" >"$d/9/refusals"
+	VFIO_IOVA_DEBUGFS=$d "$T" why $$ >"$w/why.txt" 2>&1
+}
+fake_why memlock -12 "2048 kB more locked memory needed; pid 77 has 1046528 kB locked, RLIMIT_MEMLOCK is 1048576 kB"
+check "why: memlock: exit 0, errno named, the limit to set" \
+	"[ $? = 0 ] && grep -q 'last: map refused with ENOMEM (memlock)' $w/why.txt && grep -q 'raise the memlock limit of pid 77 from 1048576 kB to at least 1048576 kB' $w/why.txt"
+fake_why memlock -12 "4096 kB more locked memory needed; pid 77 has 1048576 kB locked, RLIMIT_MEMLOCK is 1048576 kB"
+check "why: memlock: how much more" "grep -q 'at least 1052672 kB (4096 kB more): prlimit --pid 77 --memlock=1077936128' $w/why.txt"
+fake_why entry_limit -28 "65535 mappings exist, the dma_entry_limit the container was opened with"
+check "why: entry_limit: a limit above the count" \
+	"grep -q 'raise dma_entry_limit above 65535' $w/why.txt && grep -q 'refused with ENOSPC (entry_limit)' $w/why.txt"
+fake_why range -22 "[0xfd00000000-0xfd3fffffff]: IOVA 0xfd00000000 is in reserved region [0xfd00000000-0xffffffffff] (reserved) of group 4"
+check "why: range: the region and its group" \
+	"grep -q 'guest memory at 0xfd00000000 collides with the reserved region \[0xfd00000000-0xffffffffff\] of group 4' $w/why.txt"
+fake_why range -22 "[0x8000000000-0x8000000fff]: IOVA 0x8000000000 is outside the aperture [0-0x7fffffffff] of group 4"
+check "why: range: the aperture's end" \
+	"grep -q \"group 4's IOMMU translates only \[0-0x7fffffffff\]\" $w/why.txt && grep -q 'below 0x8000000000' $w/why.txt"
+fake_why layout -22 "group 5: mapping [0xfee00000-0xfee00fff] overlaps its reserved region [0xfee00000-0xfeefffff] (msi)"
+check "why: layout: the group cannot join, check before hot-plug" \
+	"grep -q 'group 5 cannot join the container of pid $$' $w/why.txt && grep -q 'check --memmap MAP 5' $w/why.txt"
+VFIO_IOVA_DEBUGFS=$w/dbg "$T" --json why $$ >"$w/why.json" 2>&1
+check "why --json: valid JSON with the reason and the advice" \
+	"python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d[\"containers\"][0]; assert c[\"last\"][\"reason\"]==\"layout\" and c[\"by_reason\"][\"layout\"]==2 and \"cannot join\" in c[\"last\"][\"advice\"]' $w/why.json"
+VFIO_IOVA_DEBUGFS=$w/dbg "$T" why 1 >"$w/why.txt" 2>&1
+check "why: a process without a container of ours: exit 1, said" \
+	"[ $? = 1 ] && grep -q 'pid 1: no VFIO container' $w/why.txt"
+mkdir -p "$w/loaded/module/vfio_iommu_iova"
+VFIO_IOVA_SYSFS=$w/loaded "$T" why $$ >"$w/why.txt" 2>&1
+check "why: ours loaded, no debugfs of ours: exit 2, what to do" "[ $? = 2 ] && grep -q 'mount -t debugfs' $w/why.txt"
+VFIO_IOVA_SYSFS=$w/intel/sys "$T" why $$ >"$w/why.txt" 2>&1
+check "why: ours not loaded: exit 1, said" "[ $? = 1 ] && grep -q 'no VFIO container' $w/why.txt"
+"$T" why 12x >"$w/why.txt" 2>&1
+check "why: not a process id: exit 2" "[ $? = 2 ] && grep -q \"'12x' is not a process id\" $w/why.txt"
+
+# metrics: the Prometheus text format, from the fake debugfs and an AMD
+# host's sysfs, read by Debian's node_exporter (textfile collector) and
+# scraped from its /metrics.
+fake_why range -22 "[0xfd00000000-0xfd3fffffff]: IOVA 0xfd00000000 is in reserved region [0xfd00000000-0xffffffffff] (reserved) of group 4"
+printf '0x0000000000100000-0x00000000001fffff size 0x100000 rw pinned 256\n0x0000000100000000-0x0000000100000fff size 0x1000 rw pinned 1\n' \
+	>"$w/dbg/9/mappings"
+printf 'dma_avail: 65532\n' >>"$w/dbg/9/stats"
+printf '0x0000000000000000-0x0000000000000fff size 0x1000 rw pinned 1\n' >"$w/dbg/8/mappings" 2>/dev/null ||
+	{ mkdir -p "$w/dbg/8"; printf '0x0000000000000000-0x0000000000000fff size 0x1000 rw pinned 1\n' >"$w/dbg/8/mappings"; }
+printf 'type: type1\nmappings: 1\npinned_pages: 1\ndma_avail: 9\n' >"$w/dbg/8/stats"
+printf 'refusals: 0\n' >"$w/dbg/8/refusals"
+sed -i 's/^8 1 init /8 1 a"b\\c /' "$w/dbg/containers"
+mkdir -p "$w/prom"
+VFIO_IOVA_DEBUGFS=$w/dbg VFIO_IOVA_SYSFS=$w/amd/sys "$T" metrics --output "$w/prom/vfio-iova.prom" >"$w/metrics.out" 2>&1
+check "metrics --output: exit 0, the file replaced, nothing else left" \
+	"[ $? = 0 ] && [ ! -s $w/metrics.out ] && [ \"\$(ls $w/prom)\" = vfio-iova.prom ]"
+m=$w/prom/vfio-iova.prom
+check "metrics: mappings, limit, bytes and charged pages per container" \
+	"grep -qx 'vfio_iova_container_mappings{container=\"9\",pid=\"$$\",comm=\"qemu\"} 3' $m &&
+	 grep -qx 'vfio_iova_container_dma_entry_limit{container=\"9\",pid=\"$$\",comm=\"qemu\"} 65535' $m &&
+	 grep -qx 'vfio_iova_container_mapped_bytes{container=\"9\",pid=\"$$\",comm=\"qemu\"} 1052672' $m &&
+	 grep -qx 'vfio_iova_container_charged_pages{container=\"9\",pid=\"$$\",comm=\"qemu\"} 100' $m"
+check "metrics: refusals by request and by reason" \
+	"grep -qx 'vfio_iova_container_refused_total{container=\"9\",pid=\"$$\",comm=\"qemu\",op=\"map\"} 2' $m &&
+	 grep -qx 'vfio_iova_container_refusals_by_reason_total{container=\"9\",pid=\"$$\",comm=\"qemu\",reason=\"range\"} 2' $m"
+check "metrics: a command name's quote and backslash escaped" "grep -qF 'comm=\"a\\\"b\\\\c\"' $m"
+check "metrics: the host's valid ranges (AMD: the HyperTransport hole excluded)" \
+	"grep -qx 'vfio_iova_host_valid_range_bytes{start=\"0xfef00000\",last=\"0xfcffffffff\"} 1082349584384' $m &&
+	 grep -qx 'vfio_iova_host_valid_ranges 3' $m && grep -qx 'vfio_iova_up 1' $m"
+VFIO_IOVA_SYSFS=$w/amd/sys "$T" metrics >"$w/m0.prom" 2>&1
+check "metrics without our debugfs: exit 0, vfio_iova_up 0, the host part" \
+	"[ $? = 0 ] && grep -qx 'vfio_iova_up 0' $w/m0.prom && grep -q '^vfio_iova_host_valid_ranges 3' $w/m0.prom"
+"$T" why --output "$w/x" 1 >"$w/why.txt" 2>&1
+check "--output belongs to metrics: exit 2" "[ $? = 2 ] && grep -q 'belongs to metrics' $w/why.txt"
+# Debian's node_exporter, textfile collector only, on a free loopback port.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+prometheus-node-exporter --collector.disable-defaults --collector.textfile \
+	--collector.textfile.directory="$w/prom" --web.listen-address="127.0.0.1:$port" \
+	>"$w/ne.log" 2>&1 &
+ne=$!
+python3 - "$port" >"$w/scrape" 2>&1 <<'PY'
+import sys, time, urllib.request
+for _ in range(100):
+    try:
+        print(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode())
+        break
+    except OSError:
+        time.sleep(0.1)
+PY
+kill $ne 2>/dev/null; wait $ne 2>/dev/null
+check "node_exporter reads the file: no scrape error, our metrics in /metrics" \
+	"grep -qx 'node_textfile_scrape_error 0' $w/scrape &&
+	 grep -qx 'vfio_iova_container_mappings{comm=\"qemu\",container=\"9\",pid=\"$$\"} 3' $w/scrape &&
+	 grep -q '^vfio_iova_host_valid_range_bytes{last=\"0xfcffffffff\",start=\"0xfef00000\"} 1.082349584384e+12' $w/scrape ||
+	 { echo '# node_exporter:'; tail -n 5 $w/ne.log | sed 's/^/#   /'; grep -i 'textfile\|vfio' $w/scrape | head -n 5 | sed 's/^/#   /'; false; }"
+
+# hotplug-check: the fake container 9 of this shell holds [0x100000-0x1fffff]
+# and [0x100000000-0x100000fff]; group 1 is in it.
+printf 'group 1 aperture 0x0-0xffffffffffff pgsizes 0x40201000 coherent 1\n' >"$w/dbg/9/groups"
+hp() { VFIO_IOVA_DEBUGFS=$w/dbg VFIO_IOVA_SYSFS=$w/$1/sys "$T" hotplug-check --pid $$ "${@:2}" >"$w/hp.txt" 2>&1; }
+hp intel 2
+check "hotplug-check: a group whose regions miss every mapping fits: exit 0" \
+	"[ $? = 0 ] && grep -q 'group 2 (2): fits' $w/hp.txt && grep -q 'The hot-plug fits' $w/hp.txt"
+hp intel 1
+check "hotplug-check: a group in the container already says so" "grep -q 'group 1 (1): attached' $w/hp.txt"
+printf '0x00000000fee00000-0x00000000fee00fff size 0x1000 rw pinned 1\n' >>"$w/dbg/9/mappings"
+hp intel 0000:00:02.0
+check "hotplug-check: a mapping in the group's MSI window: exit 1, named as the kernel names it" \
+	"[ $? = 1 ] && grep -q 'group 2 (0000:00:02.0): REFUSED: mapping \[0xfee00000-0xfee00fff\] overlaps its reserved region \[0xfee00000-0xfeefffff\] (msi)' $w/hp.txt && grep -q 'would be refused' $w/hp.txt"
+sed -i '$d' "$w/dbg/9/mappings"
+printf '0x0001000000000000-0x0001000000000fff size 0x1000 rw pinned 1\n' >>"$w/dbg/9/mappings"
+hp intel 2
+check "hotplug-check: a mapping above a 48-bit aperture: exit 1" \
+	"[ $? = 1 ] && grep -q 'is outside the aperture \[0-0xffffffffffff\] of its IOMMU' $w/hp.txt"
+sed -i '$d' "$w/dbg/9/mappings"
+hp virtio 2
+check "hotplug-check: no conflict, aperture unknown: exit 3" \
+	"[ $? = 3 ] && grep -q 'fits-aperture-unknown' $w/hp.txt"
+VFIO_IOVA_DEBUGFS=$w/dbg VFIO_IOVA_SYSFS=$w/intel/sys "$T" --json hotplug-check --pid $$ 2 >"$w/hp.json" 2>&1
+check "hotplug-check --json: valid JSON with the verdict" \
+	"python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d[\"fits\"] and d[\"containers\"][0][\"groups\"][0][\"verdict\"]==\"fits\"' $w/hp.json"
+VFIO_IOVA_DEBUGFS=$w/dbg VFIO_IOVA_SYSFS=$w/intel/sys "$T" hotplug-check --pid 999999 2 >"$w/hp.txt" 2>&1
+check "hotplug-check: a process without a container of ours: exit 2" \
+	"[ $? = 2 ] && grep -q 'pid 999999 has no container of vfio-iommu-iova' $w/hp.txt"
+"$T" hotplug-check 2 >"$w/hp.txt" 2>&1
+check "hotplug-check without --pid: exit 2" "[ $? = 2 ]"
+
 # The man page and --help against the code: every option, environment
 # variable and exit status is documented.
 man=$TOP/tools/vfio-iova/vfio-iova.1

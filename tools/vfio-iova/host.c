@@ -39,7 +39,7 @@ const char *sysfs_root(void)
 	return r && *r ? r : "/sys";
 }
 
-static const char *debugfs_root(void)
+const char *debugfs_root(void)
 {
 	const char *r = getenv("VFIO_IOVA_DEBUGFS");
 

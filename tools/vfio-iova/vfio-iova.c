@@ -6,6 +6,9 @@
  *   vfio-iova host                              every IOMMU group, from sysfs
  *   vfio-iova check --memmap SPEC... [GROUP|DEVICE...] [--ranges FILE]
  *   vfio-iova merge FILE...                     cluster-wide intersection
+ *   vfio-iova why PID                           a process's refused requests
+ *   vfio-iova metrics [--output FILE]           Prometheus text format
+ *   vfio-iova hotplug-check --pid PID DEVICE... would they join its container?
  *
  * Human-readable output by default, --json for machines.  Exit status: 0
  * success (check: the map fits), 1 the map does not fit, 2 usage or error,
@@ -643,7 +646,8 @@ static void explain_gap(u64 s, u64 l, const struct group_info *g, int nr)
 	}
 }
 
-static const char **specs, *ranges_file;
+static const char **specs, *ranges_file, *output;
+static int pid;
 static int nr_specs;
 static bool assume_full;
 
@@ -795,6 +799,15 @@ static void print_usage(FILE *f)
 		"                            IOMMU aperture is unknown (only reserved regions\n"
 		"                            were checked; --assume-full-aperture accepts that)\n"
 		"  merge FILE...             intersect `host --json` outputs of many machines\n"
+		"  why PID                   why vfio-iommu-iova refused requests of a process\n"
+		"                            (its debugfs), and what to change; exit 1 if it\n"
+		"                            has no container of ours\n"
+		"  hotplug-check --pid PID GROUP|DEVICE...\n"
+		"                            would they join the process's container (our\n"
+		"                            debugfs)? exit 0 yes, 1 no, 3 an aperture is unknown\n"
+		"  metrics [--output FILE]   containers and valid ranges in Prometheus text\n"
+		"                            format (FILE replaced atomically, for\n"
+		"                            node_exporter's textfile collector)\n"
 		"  --json                    machine-readable output\n"
 		"  --help, --version\n"
 		"SPEC: START-END (END exclusive, up to 2^64: 0-16E is everything) or\n"
@@ -813,6 +826,8 @@ static int parse_options(int argc, char **argv, const char *optstring)
 		{ "memmap", required_argument, NULL, 'm' },
 		{ "ranges", required_argument, NULL, 'r' },
 		{ "assume-full-aperture", no_argument, NULL, 'A' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "pid", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ }
@@ -839,6 +854,14 @@ static int parse_options(int argc, char **argv, const char *optstring)
 		case 'A':
 			assume_full = true;
 			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'p':
+			pid = atoi(optarg);
+			if (pid <= 0)
+				die("--pid %s: not a process id", optarg);
+			break;
 		case 'h':
 			print_usage(stdout);
 			return 0;
@@ -859,7 +882,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	/* Options before the command, then (the same ones) after it. */
-	ret = parse_options(argc, argv, "+jm:r:hV");
+	ret = parse_options(argc, argv, "+jm:r:o:p:hV");
 	if (ret >= 0)
 		return ret;
 	if (optind >= argc) {
@@ -867,7 +890,7 @@ int main(int argc, char **argv)
 		return EXIT_ERR;
 	}
 	cmd = argv[optind++];
-	ret = parse_options(argc, argv, "jm:r:");
+	ret = parse_options(argc, argv, "jm:r:o:p:");
 	if (ret >= 0)
 		return ret;
 	argc -= optind;
@@ -882,6 +905,16 @@ int main(int argc, char **argv)
 		return cmd_check(argc, argv);
 	if (!strcmp(cmd, "merge"))
 		return cmd_merge(argc, argv);
+	if (output && strcmp(cmd, "metrics"))
+		die("%s: --output belongs to metrics", cmd);
+	if (pid && strcmp(cmd, "hotplug-check"))
+		die("%s: --pid belongs to hotplug-check", cmd);
+	if (!strcmp(cmd, "hotplug-check"))
+		return cmd_hotplug_check(argc, argv, pid, json);
+	if (!strcmp(cmd, "why"))
+		return cmd_why(argc, argv, json);
+	if (!strcmp(cmd, "metrics"))
+		return cmd_metrics(argc, argv, output);
 	warn("unknown command '%s'", cmd);
 	print_usage(stderr);
 	return EXIT_ERR;

@@ -87,6 +87,7 @@ struct group_info {
  * override (and VFIO_IOVA_KERNEL_RELEASE the kernel release, for AMD-Vi).
  */
 const char *sysfs_root(void);
+const char *debugfs_root(void);
 int group_read(int id, struct group_info *g, char *err, size_t errlen);
 /* All groups, sorted by id; the count, or -1 with a message. */
 int groups_read_all(struct group_info **out, char *err, size_t errlen);
@@ -98,5 +99,29 @@ int groups_read_all(struct group_info **out, char *err, size_t errlen);
 int groups_valid(const struct group_info *g, int nr, struct iova_ranges *valid);
 /* The IOMMU group of a PCI device (a BDF), or of a group number given as is. */
 int group_of_arg(const char *arg, char *err, size_t errlen);
+
+/* containers.c: vfio-iommu-iova's containers, from its debugfs. */
+#define NR_OPS 6
+#define NR_REASONS 15
+extern const char *const op_names[NR_OPS];		/* map, unmap, ... */
+extern const char *const reason_names[NR_REASONS];	/* argument, ... */
+
+struct container {
+	int id, pid;
+	char comm[32];
+	char type[16];
+	unsigned long long mappings, entry_limit, mapped, pinned;
+	unsigned long long total;	/* refusals */
+	unsigned long long ops[NR_OPS], reasons[NR_REASONS];
+	char last_op[32], last_reason[32], last_text[512];
+	int last_errno;
+};
+
+int containers_read(const char *root, int pid, struct container **out, char *err, size_t len);
+
+/* why.c, metrics.c, hotplug.c: the commands; their exit status. */
+int cmd_why(int argc, char **argv, bool as_json);
+int cmd_metrics(int argc, char **argv, const char *output);
+int cmd_hotplug_check(int argc, char **argv, int pid, bool as_json);
 
 #endif
