@@ -27,7 +27,8 @@ if [ ! -e "$stamp" ]; then
 	scripts/kconfig/merge_config.sh -m .config "$TOP/tests/debug/debug.config" >/dev/null
 	make -s olddefconfig
 	for opt in KASAN PROVE_LOCKING DEBUG_LIST DEBUG_KMEMLEAK DEBUG_INFO_BTF_MODULES \
-		VFIO_IOMMU_TYPE1 INTEL_IOMMU AMD_IOMMU USERFAULTFD; do
+		VFIO_IOMMU_TYPE1 VFIO_MDEV INTEL_IOMMU AMD_IOMMU VIRTIO_IOMMU IRQ_REMAP \
+		HOTPLUG_PCI_PCIE 9P_FS VIRTIO_PCI E1000E USERFAULTFD; do
 		grep -q "^CONFIG_$opt=[ym]" .config || die "the debug kernel's config lost CONFIG_$opt"
 	done
 	echo "building the debug kernel in $src (once; about an hour on 2 cores)" >&2
