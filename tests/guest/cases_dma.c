@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "vt.h"
@@ -414,6 +415,42 @@ static int open_group_fd(struct ctx *t, int group)
 }
 
 /*
+ * Ours: `vfio-iova hotplug-check` of this process's container predicts an
+ * attach of @group; its exit status (0 fits, 1 refused, 3 fits unless the
+ * unknown aperture says otherwise), its output in @out.  -1 under the
+ * stock backend, which shows no mappings to check against.
+ */
+static int tool_predicts(struct ctx *t, int group, char *out, size_t len)
+{
+	char cmd[96];
+	size_t n = 0;
+	FILE *f;
+	int st;
+
+	out[0] = 0;
+	if (strcmp(t->backend, "vfio_iommu_iova"))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "vfio-iova hotplug-check --pid %d %d 2>&1", getpid(), group);
+	f = popen(cmd, "r");
+	if (!f)
+		return -2;
+	n = fread(out, 1, len - 1, f);
+	out[n] = 0;
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -2;
+}
+
+/* The attach answered @r where the tool predicted @p (tool_predicts()). */
+static void check_prediction(struct ctx *t, const char *what, int p, long r, const char *out)
+{
+	if (p == -1)
+		return;
+	CHECK(t, (p == 0 && r == 0) || (p == 1 && r == -EINVAL) ||
+	      (p == 3 && (r == 0 || r == -EINVAL)),
+	      "%s: hotplug-check exit %d, the attach %ld: %.200s", what, p, r, out);
+}
+
+/*
  * A container whose only group is emulated (the test mdev) has no IOVA
  * restriction.  Mappings there that a real group's IOMMU reserves or
  * cannot reach make that group's attach fail, leaving the container as it
@@ -422,14 +459,14 @@ static int open_group_fd(struct ctx *t, int group)
  */
 void case_attach_conflict(struct ctx *t)
 {
-	char before[1024], after[1024], buf[1024], region[128];
+	char before[1024], after[1024], buf[1024], region[128], tool[1024];
 	unsigned char *src, *dst;
 	struct edu e = { -1, MAP_FAILED, 0 };
 	uint64_t msi = 0, msi_last = 0;
 	struct vt_ranges vr;
 	uint64_t unmapped;
 	struct vt_cont vc;
-	int g = -1;
+	int g = -1, p;
 	long r;
 
 	CHECK(t, t->mdev_group >= 0, "this scenario needs the test mdev");
@@ -460,8 +497,12 @@ void case_attach_conflict(struct ctx *t)
 	g = open_group_fd(t, t->group);
 	if (g < 0)
 		goto out;
+	p = tool_predicts(t, t->group, tool, sizeof(tool));
 	r = xioctl(g, VFIO_GROUP_SET_CONTAINER, &vc.c);
 	refused(t, "attach_over_msi_mapping", r, "layout");
+	check_prediction(t, "attach over the MSI window", p, r, tool);
+	CHECK(t, p != 1 || strstr(tool, region), "hotplug-check does not name the region: %.200s",
+	      tool);
 	CHECK(t, r == -EINVAL, "attach over a mapping in the MSI window: %ld", r);
 	vt_info_hex(vc.c, after, sizeof(after));
 	record(t, "info_unchanged", "%d", !strcmp(before, after));
@@ -490,15 +531,19 @@ void case_attach_conflict(struct ctx *t)
 	/* Beyond a 39-bit aperture: refused where the IOMMU cannot reach it. */
 	r = vt_map(vc.c, 1ULL << 40, PAGE, (uintptr_t)src, VFIO_DMA_MAP_FLAG_READ);
 	record(t, "map_above_39bit", "%ld", r);
+	p = tool_predicts(t, t->group, tool, sizeof(tool));
 	r = xioctl(g, VFIO_GROUP_SET_CONTAINER, &vc.c);
 	refused(t, "attach_over_high_mapping", r, "layout");
+	check_prediction(t, "attach over 2^40", p, r, tool);
 	if (!r)
 		xioctl(g, VFIO_GROUP_UNSET_CONTAINER, NULL);
 	vt_unmap(vc.c, 1ULL << 40, PAGE, 0, NULL);
 
 	/* Only valid mappings left: attached, and they are really mapped. */
+	p = tool_predicts(t, t->group, tool, sizeof(tool));
 	r = xioctl(g, VFIO_GROUP_SET_CONTAINER, &vc.c);
 	record(t, "attach_valid", "%ld", r);
+	check_prediction(t, "attach over valid mappings", p, r, tool);
 	CHECK(t, r == 0, "attach over valid mappings: %ld", r);
 	vt_get_ranges(vc.c, &vr);
 	record(t, "ranges_with_edu", "%u", vr.nr);

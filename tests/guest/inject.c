@@ -93,7 +93,17 @@ static long read_long(const char *path, char *word, size_t len)
  * One run of a scenario: its steps' outcome, and what it left open for the
  * checks that follow with injection off.
  */
+#define MAX_CONTAINERS 4
+
+/* This process's containers of ours and their refusal counts. */
+struct refusals {
+	int id[MAX_CONTAINERS];
+	long count[MAX_CONTAINERS];
+	int nr;
+};
+
 struct run {
+	struct refusals seen;	/* as of the last step */
 	int fails;		/* steps that failed */
 	const char *what;	/* the last step */
 	struct vt_cont vc, mc;	/* the edu container, the test mdev's */
@@ -122,6 +132,52 @@ static void run_close(struct run *run)
 	vt_close(&run->vc);
 }
 
+/* The refusals of this process's containers now; the newest reason in @why. */
+static void refusals_read(struct refusals *r, const struct refusals *before, char *why, size_t len)
+{
+	FILE *f = fopen("/sys/kernel/debug/vfio-iommu-iova/containers", "r");
+	char line[256], path[96];
+	int id, pid, i;
+
+	r->nr = 0;
+	if (why)
+		snprintf(why, len, "none");
+	while (f && fgets(line, sizeof(line), f) && r->nr < MAX_CONTAINERS) {
+		FILE *c;
+		long n = 0;
+
+		if (sscanf(line, "%d %d", &id, &pid) != 2 || pid != getpid())
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/debug/vfio-iommu-iova/%d/refusals", id);
+		c = fopen(path, "r");
+		while (c && fgets(line, sizeof(line), c)) {
+			if (sscanf(line, "refusals: %ld", &n) == 1)
+				continue;
+			/* A container whose count grew since @before says why. */
+			for (i = 0; why && before && i < before->nr; i++)
+				if (before->id[i] == id && before->count[i] == n)
+					break;
+			if (why && (!before || i == before->nr))
+				sscanf(line, "last_reason: %63s", why);
+		}
+		if (c)
+			fclose(c);
+		r->id[r->nr] = id;
+		r->count[r->nr++] = n;
+	}
+	if (f)
+		fclose(f);
+}
+
+/* Did a new refusal of ours say why: one of the reasons a failure injected can give? */
+static bool refusal_said(const struct refusals *before, char *why, size_t len)
+{
+	struct refusals now;
+
+	refusals_read(&now, before, why, len);
+	return !strcmp(why, "no_memory") || !strcmp(why, "iommu") || !strcmp(why, "pin");
+}
+
 /*
  * One step of the scenario: returns true when it went on.  A failure is
  * only allowed while the injection is pending (then it must be ENOMEM); it
@@ -129,12 +185,23 @@ static void run_close(struct run *run)
  */
 static bool step(struct ctx *t, struct run *run, const char *what, long r)
 {
+	char why[64];
+
 	run->what = what;
 	/* The harness's self-check: a test that misses failures must fail. */
-	if (!r || getenv("VFIO_INJECT_SABOTAGE"))
+	if (!r || getenv("VFIO_INJECT_SABOTAGE")) {
+		refusals_read(&run->seen, NULL, NULL, 0);
 		return true;
+	}
 	run->fails++;
 	CHECK(t, r == -ENOMEM, "%s failed with %s, not ENOMEM", what, strerror((int)-r));
+	/*
+	 * It says why, where a container is left to say it (a failed
+	 * VFIO_SET_IOMMU takes its container along).
+	 */
+	CHECK(t, !strcmp(what, "VFIO_SET_IOMMU") || !strcmp(what, "VFIO_GROUP_SET_CONTAINER") ||
+	      refusal_said(&run->seen, why, sizeof(why)),
+	      "%s failed without a reason of no_memory, iommu or pin: %s", what, why);
 	return false;
 }
 
