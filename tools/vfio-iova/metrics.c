@@ -55,10 +55,26 @@ static void per_container(FILE *f, const struct container *c, int n, const char 
 	}
 }
 
-static void write_containers(FILE *f, const struct container *c, int n)
+/* A counter per container and name: @nr of them from the array at @off. */
+static void per_name(FILE *f, const struct container *c, int n, const char *metric,
+		     const char *text, const char *label, const char *const *names, int nr,
+		     size_t off)
 {
 	int i, k;
 
+	help(f, metric, "counter", text);
+	for (i = 0; i < n; i++)
+		for (k = 0; k < nr; k++) {
+			const unsigned long long *v = (const void *)((const char *)&c[i] + off);
+
+			fputs(metric, f);
+			labels(f, &c[i]);
+			fprintf(f, ",%s=\"%s\"} %llu\n", label, names[k], v[k]);
+		}
+}
+
+static void write_containers(FILE *f, const struct container *c, int n)
+{
 	per_container(f, c, n, "vfio_iova_container_mappings", "gauge",
 		      "DMA mappings of the container", offsetof(struct container, mappings));
 	per_container(f, c, n, "vfio_iova_container_dma_entry_limit", "gauge",
@@ -69,22 +85,11 @@ static void write_containers(FILE *f, const struct container *c, int n)
 	per_container(f, c, n, "vfio_iova_container_charged_pages", "gauge",
 		      "pages pinned and charged to the owner's locked memory",
 		      offsetof(struct container, pinned));
-	help(f, "vfio_iova_container_refused_total", "counter",
-	     "refused requests, by request (op) and reason");
-	for (i = 0; i < n; i++)
-		for (k = 0; k < NR_OPS; k++) {
-			fputs("vfio_iova_container_refused_total", f);
-			labels(f, &c[i]);
-			fprintf(f, ",op=\"%s\"} %llu\n", op_names[k], c[i].ops[k]);
-		}
-	help(f, "vfio_iova_container_refusals_by_reason_total", "counter",
-	     "refused requests, by reason");
-	for (i = 0; i < n; i++)
-		for (k = 0; k < NR_REASONS; k++) {
-			fputs("vfio_iova_container_refusals_by_reason_total", f);
-			labels(f, &c[i]);
-			fprintf(f, ",reason=\"%s\"} %llu\n", reason_names[k], c[i].reasons[k]);
-		}
+	per_name(f, c, n, "vfio_iova_container_refused_total", "refused requests, by request",
+		 "op", op_names, NR_OPS, offsetof(struct container, ops));
+	per_name(f, c, n, "vfio_iova_container_refusals_by_reason_total",
+		 "refused requests, by reason", "reason", reason_names, NR_REASONS,
+		 offsetof(struct container, reasons));
 }
 
 static void write_host(FILE *f, const struct iova_ranges *valid, int unknown)
