@@ -230,7 +230,7 @@ bad "truncated JSON" "JSON: unexpected end" merge "$w/bad2.json"
 echo '{"groups": []}' >"$w/bad3.json"
 bad "JSON without valid ranges" 'no "valid" array' merge "$w/bad3.json"
 bad "no such PCI device" "no such PCI device" check --memmap 0-1G 0000:00:09.0
-bad "--memmap outside check" "belong to check" host --memmap 0-1G
+bad "--memmap outside check" "belongs to check" host --memmap 0-1G
 VFIO_IOVA_SYSFS=$w/empty "$T" host >"$w/o" 2>"$w/e"
 check "error: no IOMMU groups directory" "[ $? = 2 ] && grep -q 'is an IOMMU enabled' $w/e"
 "$T" "$(printf 'frob\rnicate')" >"$w/o" 2>"$w/e"
@@ -389,11 +389,84 @@ check "hotplug-check: a process without a container of ours: exit 2" \
 "$T" hotplug-check 2 >"$w/hp.txt" 2>&1
 check "hotplug-check without --pid: exit 2" "[ $? = 2 ]"
 
+# plan: QEMU options whose memory map fits, laid out by QEMU itself (paused).
+printf '{"valid": [{"start": "0x0", "last": "0x5fffffff"}, {"start": "0x70000000", "last": "0xfedfffff"}, {"start": "0xfef00000", "last": "0x7fffffffff"}]}\n' >"$w/low.json"
+printf '{"valid": [{"start": "0x0", "last": "0xfedfffff"}, {"start": "0xfef00000", "last": "0x7fffffffff"}]}\n' >"$w/a39.json"
+"$T" plan --ram 8G --ranges "$w/m.json" >"$w/p.txt" 2>&1
+check "plan: a VM that fits as QEMU lays it out by default: exit 0, options" \
+	"[ $? = 0 ] && grep -q '^  -machine q35$' $w/p.txt && grep -q '^  -m 8G$' $w/p.txt &&
+	 grep -q 'as QEMU [0-9.]* lays it out' $w/p.txt && grep -q '^The plan fits' $w/p.txt"
+"$T" --json plan --ram 8G --hotplug 8G --slots 2 --ranges "$w/low.json" >"$w/p.json" 2>&1
+check "plan: a hole in the RAM below 4 GiB: max-ram-below-4g below it, QEMU's map fits" \
+	"[ $? = 0 ] && grep -q '\"fits\": true' $w/p.json &&
+	 grep -q '\"options\": \[\"-machine q35,max-ram-below-4g=1536M\", \"-m 8G,slots=2,maxmem=16G\"\]' $w/p.json &&
+	 grep -q '{\"what\": \"RAM\", \"start\": \"0x100000000\", \"last\": \"0x29fffffff\", \"fits\": true}' $w/p.json &&
+	 grep -q '{\"what\": \"hot-pluggable memory\", \"start\": \"0x2c0000000\", \"last\": \"0x53fffffff\", \"fits\": true}' $w/p.json"
+"$T" plan --ram 480G --ranges "$w/a39.json" >"$w/p.txt" 2>&1
+check "plan: a 39-bit aperture: the 64-bit PCI window shrinks to end below 512 GiB" \
+	"[ $? = 0 ] && grep -q 'q35-pcihost.pci-hole64-size=30G' $w/p.txt &&
+	 grep -q '0x0000007880000000  0x0000007fffffffff  30 GiB     64-bit PCI window      fits' $w/p.txt"
+"$T" plan --ram 480G --pci64 32G --ranges "$w/a39.json" >"$w/p.txt" 2>&1
+check "plan: a PCI window asked for that cannot fit: exit 1, at most 30 GiB" \
+	"[ $? = 1 ] && grep -q 'No plan fits: the 64-bit PCI window of 32 GiB at 0x7880000000 runs into the hole 0x8000000000-0x807fffffff (2 GiB); at most 30 GiB fit there' $w/p.txt"
+"$T" plan --ram 600G --ranges "$w/a39.json" >"$w/p.txt" 2>&1
+check "plan: RAM beyond a 39-bit aperture: exit 1, too large" \
+	"[ $? = 1 ] && grep -q 'No plan fits: the RAM above 4 GiB .* too large for these ranges' $w/p.txt"
+"$T" plan --ram 1040G --ranges "$w/amd.json" >"$w/p.txt" 2>&1
+check "plan: 1040 GiB on an AMD host: QEMU puts RAM above 4 GiB at 1 TiB, clear of the HT range" \
+	"[ $? = 0 ] && grep -q '0x0000010000000000  0x000002037fffffff  1.01 TiB   RAM  *fits' $w/p.txt &&
+	 grep -q 'address width of 42 bits' $w/p.txt"
+"$T" plan --ram 1040G --vendor intel --ranges "$w/amd.json" >"$w/p.txt" 2>&1
+check "plan: the same with an Intel vCPU: exit 1, names the HyperTransport range" \
+	"[ $? = 1 ] && grep -q 'runs into the AMD HyperTransport range 0xfd00000000-0xffffffffff.*at most 1008 GiB' $w/p.txt"
+"$T" plan --ram 2G --ranges "$w/virtio.json" >"$w/p.txt" 2>&1
+check "plan: an unknown aperture: exit 3" "[ $? = 3 ] && grep -q 'aperture is unknown' $w/p.txt"
+"$T" plan --ram 2G --assume-full-aperture --ranges "$w/virtio.json" >"$w/p.txt" 2>&1
+check "plan --assume-full-aperture: exit 0" "[ $? = 0 ]"
+"$T" plan --machine virt --ram 4G --ranges "$w/m.json" >"$w/p.txt" 2>&1
+check "plan: virt RAM across the x86 MSI window: exit 1, QEMU's own map names it" \
+	"[ $? = 1 ] && grep -q 'QEMU puts RAM at 0x40000000-0x13fffffff, into the hole 0xfee00000-0xfeefffff' $w/p.txt"
+VFIO_IOVA_SYSFS=$w/smmu/sys "$T" plan --machine virt --ram 4G --assume-full-aperture >"$w/p.txt" 2>&1
+check "plan: virt on an SMMU host (MSI window at 0x8000000): fits" \
+	"[ $? = 0 ] && grep -q 'every IOMMU group of this host' $w/p.txt"
+# A QEMU that lays RAM out somewhere else: the plan believes QEMU, not its model.
+cat >"$w/fake-qemu" <<'SH'
+#!/bin/sh
+echo "$*" >>"${0%/*}/qemu-args"
+cat >/dev/null
+printf '%s\n' '{"QMP": {"version": {"qemu": {"micro": 0, "minor": 0, "major": 99}}}}'
+printf '%s\n' '{"return": "FlatView #0\r\n AS \"memory\", root: system\r\n  0000000000000000-000000007fffffff (prio 0, ram): vfio-iova-ram\r\n  0000000100000000-000000017fffffff (prio 0, ram): vfio-iova-ram @0000000080000000\r\n", "id": "flat"}'
+printf '%s\n' '{"return": "", "id": "tree"}'
+printf '%s\n' '{"return": 8589934592, "id": "h64s"}'
+printf '%s\n' '{"return": 8589934592, "id": "h64e"}'
+SH
+chmod +x "$w/fake-qemu"
+"$T" plan --ram 2G --qemu "$w/fake-qemu" --ranges "$w/low.json" >"$w/p.txt" 2>&1
+check "plan: checks the map QEMU reports (a QEMU that ignores max-ram-below-4g: exit 1)" \
+	"[ $? = 1 ] && grep -q 'as QEMU 99.0.0 lays it out' $w/p.txt &&
+	 grep -q 'QEMU puts RAM at 0x0-0x7fffffff, into the hole 0x60000000-0x6fffffff' $w/p.txt &&
+	 grep -q 'max-ram-below-4g=1536M,memory-backend=vfio-iova-ram .*reserve=off.* -S ' $w/qemu-args"
+printf '#!/bin/sh\necho "qemu-system-x86_64: -m 4G: bad option" >&2\nexit 1\n' >"$w/bad-qemu"
+chmod +x "$w/bad-qemu"
+"$T" plan --ram 2G --qemu "$w/bad-qemu" --ranges "$w/m.json" >"$w/p.txt" 2>&1
+check "plan: a QEMU that refuses: exit 2 with its message" \
+	"[ $? = 2 ] && grep -q 'QEMU could not lay out the plan: .*bad-qemu failed: qemu-system-x86_64: -m 4G: bad option' $w/p.txt"
+"$T" plan --ram 2G --qemu "$w/none" --ranges "$w/m.json" >"$w/p.txt" 2>&1
+check "plan: no QEMU: exit 2, says so" "[ $? = 2 ] && grep -q 'cannot run .*none' $w/p.txt"
+for bad in "plan --ranges $w/m.json:--ram SIZE is required" "plan --ram 1.5G:not a size" \
+	"plan --ram 2G --slots 2:--slots belongs to --hotplug" "plan --ram 2G --machine isapc:not q35, pc or virt" \
+	"plan --ram 2G --machine virt --pci64 8G:belong to the x86 machines" \
+	"plan --ram 2G --pci64 1536M:not a multiple of 1 GiB" "plan --ram 2G --vendor via:amd or intel" \
+	"check --ram 2G --memmap 0-1G:belong to plan" "plan --ram 2G --memmap 0-1G:--memmap belongs to check"; do
+	"$T" ${bad%%:*} >"$w/p.txt" 2>&1
+	check "plan: ${bad%%:*}: exit 2, '${bad#*:}'" "[ $? = 2 ] && grep -q -- '${bad#*:}' $w/p.txt"
+done
+
 # The man page and --help against the code: every option, environment
 # variable and exit status is documented.
 man=$TOP/tools/vfio-iova/vfio-iova.1
 src=$TOP/tools/vfio-iova
-opts=$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", [a-z_]*_argument.*/\1/p' "$src/vfio-iova.c")
+opts=$(sed -n 's/^[[:space:]]*{ "\([a-z0-9-]*\)", [a-z_]*_argument.*/\1/p' "$src/vfio-iova.c")
 envs=$(grep -oh 'getenv("[A-Z_]*")' "$src"/*.c | sed 's/getenv("\(.*\)")/\1/' | sort -u)
 codes=$(sed -n 's/^#define EXIT_[A-Z]* \([0-9]*\)$/\1/p' "$src/vfio-iova.c")
 ver=$(sed -n 's/^#define VERSION "\(.*\)"$/\1/p' "$src/vfio-iova.c")

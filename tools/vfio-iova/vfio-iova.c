@@ -6,6 +6,8 @@
  *   vfio-iova host                              every IOMMU group, from sysfs
  *   vfio-iova check --memmap SPEC... [GROUP|DEVICE...] [--ranges FILE]
  *   vfio-iova merge FILE...                     cluster-wide intersection
+ *   vfio-iova plan --ram SIZE ... [GROUP|DEVICE...|--ranges FILE]
+ *                                               QEMU options that fit them
  *   vfio-iova why PID                           a process's refused requests
  *   vfio-iova metrics [--output FILE]           Prometheus text format
  *   vfio-iova hotplug-check --pid PID DEVICE... would they join its container?
@@ -671,6 +673,122 @@ static void read_memmaps(struct iova_ranges *map)
 	}
 }
 
+/*
+ * The valid ranges of --ranges FILE, of the named groups (the kernel's
+ * answer, their sysfs for the causes), or of every group of this host; and
+ * whether the aperture behind them is known.  @g and @nr: the groups read.
+ */
+static bool valid_ranges(const char *cmd, int argc, char **argv, struct iova_ranges *valid,
+			 struct group_info **g, int *nr, char *host, size_t hlen)
+{
+	bool known;
+	int i;
+
+	*g = NULL;
+	*nr = 0;
+	if (ranges_file && argc)
+		die("%s: give groups or --ranges FILE, not both", cmd);
+	if (ranges_file)
+		return read_valid(ranges_file, valid, host, hlen);
+	if (argc) {
+		int *groups = calloc(argc, sizeof(*groups));
+
+		*g = calloc(argc, sizeof(**g));
+		if (!groups || !*g)
+			die("out of memory");
+		known = kernel_ranges(argv, argc, valid, groups);
+		for (i = 0; i < argc; i++)
+			if (group_read(groups[i], &(*g)[i], err, sizeof(err)))
+				die("%s", err);
+		*nr = argc;
+		snprintf(host, hlen, "group%s", argc > 1 ? "s" : "");
+		for (i = 0; i < argc; i++)
+			snprintf(host + strlen(host), hlen - strlen(host), " %d", groups[i]);
+		free(groups);
+		return known;
+	}
+	*nr = groups_read_all(g, err, sizeof(err));
+	if (*nr < 0)
+		die("%s", err);
+	if (groups_valid(*g, *nr, valid))
+		die("out of memory");
+	snprintf(host, hlen, "every IOMMU group of this host");
+	return !count_unknown(*g, *nr);
+}
+
+static struct vm_shape shape;
+static const char *vendor;
+static bool plan_opts;
+
+/* A plan option's size: whole MiB unless @unit says otherwise. */
+static u64 shape_size(const char *opt, const char *arg, u64 unit)
+{
+	const char *end;
+	u64 x;
+
+	if (parse_size(arg, &end, &x) || *end)
+		die("plan: %s %s: not a size (4G, 1536M, 0x40000000)", opt, arg);
+	if (x % unit)
+		die("plan: %s %s: not a multiple of %s", opt, arg,
+		    unit == SZ_1M ? "1 MiB" : "1 GiB");
+	return x;
+}
+
+static int cmd_plan_args(int argc, char **argv)
+{
+	struct iova_ranges valid = IOVA_RANGES_INIT;
+	struct group_info *g;
+	char host[256];
+	bool known;
+	int nr, ret;
+	u64 gs, ge;
+
+	if (!shape.ram)
+		die("plan: --ram SIZE is required (for example --ram 16G)");
+	if (!shape.machine_name || !strcmp(shape.machine_name, "q35") ||
+	    !strncmp(shape.machine_name, "pc-q35-", 7))
+		shape.machine = VM_Q35;
+	else if (!strcmp(shape.machine_name, "pc") ||
+		 !strncmp(shape.machine_name, "pc-i440fx-", 10))
+		shape.machine = VM_PC;
+	else if (!strcmp(shape.machine_name, "virt") || !strncmp(shape.machine_name, "virt-", 5))
+		shape.machine = VM_VIRT;
+	else
+		die("plan: --machine %s: not q35, pc or virt (or one of their versions)",
+		    shape.machine_name);
+	if (!shape.machine_name)
+		shape.machine_name = "q35";
+	if (shape.ram < 64 * SZ_1M)
+		die("plan: --ram: at least 64M");
+	if (shape.slots && !shape.hotplug)
+		die("plan: --slots belongs to --hotplug");
+	if (shape.hotplug && !shape.slots)
+		shape.slots = 4;
+	if (shape.slots > 256)
+		die("plan: --slots %u: at most 256", shape.slots);
+	if (shape.machine == VM_VIRT && (shape.pci64_given || vendor))
+		die("plan: --pci64 and --vendor belong to the x86 machines (q35, pc)");
+	if (vendor && strcmp(vendor, "amd") && strcmp(vendor, "intel"))
+		die("plan: --vendor %s: amd or intel", vendor);
+	if (!shape.qemu)
+		shape.qemu = shape.machine == VM_VIRT ? "qemu-system-aarch64" :
+			     "qemu-system-x86_64";
+	known = valid_ranges("plan", argc, argv, &valid, &g, &nr, host, sizeof(host));
+	/*
+	 * The vCPU's vendor, unless given: AMD's where the ranges show the
+	 * HyperTransport hole (what only AMD's IOMMU reserves), with valid
+	 * space above it.
+	 */
+	shape.amd = vendor ? !strcmp(vendor, "amd") :
+		    iova_ranges_first_gap(&valid, HT_START, HT_LAST, &gs, &ge) &&
+		    gs == HT_START && ge == HT_LAST &&
+		    iova_ranges_contains(&valid, HT_LAST + 1, HT_LAST + 1);
+	ret = cmd_plan(&shape, &valid, known, assume_full, ranges_file ? ranges_file : host, json);
+	iova_ranges_free(&valid);
+	free(g);
+	return ret;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	struct iova_ranges map = IOVA_RANGES_INIT, valid = IOVA_RANGES_INIT;
@@ -681,30 +799,7 @@ static int cmd_check(int argc, char **argv)
 	u32 k;
 
 	read_memmaps(&map);
-	if (ranges_file && argc)
-		die("check: give groups or --ranges FILE, not both");
-	if (ranges_file) {
-		known = read_valid(ranges_file, &valid, host, sizeof(host));
-	} else if (argc) {
-		int *groups = calloc(argc, sizeof(*groups));
-
-		g = calloc(argc, sizeof(*g));
-		if (!groups || !g)
-			die("out of memory");
-		known = kernel_ranges(argv, argc, &valid, groups);
-		for (i = 0; i < argc; i++)
-			if (group_read(groups[i], &g[i], err, sizeof(err)))
-				die("%s", err);
-		nr = argc;
-		free(groups);
-	} else {
-		nr = groups_read_all(&g, err, sizeof(err));
-		if (nr < 0)
-			die("%s", err);
-		if (groups_valid(g, nr, &valid))
-			die("out of memory");
-		known = !count_unknown(g, nr);
-	}
+	known = valid_ranges("check", argc, argv, &valid, &g, &nr, host, sizeof(host));
 	/* No collision then means: none with what is known. */
 	unknown = !known && !assume_full;
 
@@ -799,6 +894,12 @@ static void print_usage(FILE *f)
 		"                            IOMMU aperture is unknown (only reserved regions\n"
 		"                            were checked; --assume-full-aperture accepts that)\n"
 		"  merge FILE...             intersect `host --json` outputs of many machines\n"
+		"  plan --ram SIZE [--hotplug SIZE] [--slots N] [--pci64 SIZE]\n"
+		"    [--machine q35|pc|virt] [--vendor amd|intel] [--qemu BINARY]\n"
+		"    [--ranges FILE] [--assume-full-aperture] [GROUP|DEVICE...]\n"
+		"                            QEMU options for a VM whose memory map fits the\n"
+		"                            valid ranges (laid out by QEMU, paused); exit 0\n"
+		"                            it fits, 1 no plan fits, 3 aperture unknown\n"
 		"  why PID                   why vfio-iommu-iova refused requests of a process\n"
 		"                            (its debugfs), and what to change; exit 1 if it\n"
 		"                            has no container of ours\n"
@@ -828,11 +929,19 @@ static int parse_options(int argc, char **argv, const char *optstring)
 		{ "assume-full-aperture", no_argument, NULL, 'A' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "pid", required_argument, NULL, 'p' },
+		{ "ram", required_argument, NULL, 'R' },
+		{ "hotplug", required_argument, NULL, 'H' },
+		{ "slots", required_argument, NULL, 'S' },
+		{ "pci64", required_argument, NULL, 'P' },
+		{ "machine", required_argument, NULL, 'M' },
+		{ "vendor", required_argument, NULL, 'v' },
+		{ "qemu", required_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ }
 	};
 	const char **more;
+	char *end;
 	int c;
 
 	while ((c = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
@@ -862,6 +971,37 @@ static int parse_options(int argc, char **argv, const char *optstring)
 			if (pid <= 0)
 				die("--pid %s: not a process id", optarg);
 			break;
+		case 'R':
+			shape.ram = shape_size("--ram", optarg, SZ_1M);
+			plan_opts = true;
+			break;
+		case 'H':
+			shape.hotplug = shape_size("--hotplug", optarg, SZ_1M);
+			plan_opts = true;
+			break;
+		case 'S':
+			shape.slots = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || !shape.slots)
+				die("plan: --slots %s: a number of slots, at least 1", optarg);
+			plan_opts = true;
+			break;
+		case 'P':
+			shape.pci64 = shape_size("--pci64", optarg, SZ_1G);
+			shape.pci64_given = true;
+			plan_opts = true;
+			break;
+		case 'M':
+			shape.machine_name = optarg;
+			plan_opts = true;
+			break;
+		case 'v':
+			vendor = optarg;
+			plan_opts = true;
+			break;
+		case 'q':
+			shape.qemu = optarg;
+			plan_opts = true;
+			break;
 		case 'h':
 			print_usage(stdout);
 			return 0;
@@ -882,7 +1022,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	/* Options before the command, then (the same ones) after it. */
-	ret = parse_options(argc, argv, "+jm:r:o:p:hV");
+	ret = parse_options(argc, argv, "+jm:r:o:p:R:H:S:P:M:v:q:hV");
 	if (ret >= 0)
 		return ret;
 	if (optind >= argc) {
@@ -890,13 +1030,20 @@ int main(int argc, char **argv)
 		return EXIT_ERR;
 	}
 	cmd = argv[optind++];
-	ret = parse_options(argc, argv, "jm:r:o:p:");
+	ret = parse_options(argc, argv, "jm:r:o:p:R:H:S:P:M:v:q:");
 	if (ret >= 0)
 		return ret;
 	argc -= optind;
 	argv += optind;
-	if ((nr_specs || ranges_file || assume_full) && strcmp(cmd, "check"))
-		die("%s: --memmap, --ranges and --assume-full-aperture belong to check", cmd);
+	if (nr_specs && strcmp(cmd, "check"))
+		die("%s: --memmap belongs to check", cmd);
+	if ((ranges_file || assume_full) && strcmp(cmd, "check") && strcmp(cmd, "plan"))
+		die("%s: --ranges and --assume-full-aperture belong to check and plan", cmd);
+	if (plan_opts && strcmp(cmd, "plan"))
+		die("%s: --ram, --hotplug, --slots, --pci64, --machine, --vendor and --qemu %s",
+		    cmd, "belong to plan");
+	if (!strcmp(cmd, "plan"))
+		return cmd_plan_args(argc, argv);
 	if (!strcmp(cmd, "ranges"))
 		return cmd_ranges(argc, argv);
 	if (!strcmp(cmd, "host"))

@@ -119,6 +119,26 @@ struct container {
 
 int containers_read(const char *root, int pid, struct container **out, char *err, size_t len);
 
+/* plan.c: a VM shape, and QEMU options whose memory map fits. */
+#define SZ_1M 0x100000ULL
+#define SZ_1G 0x40000000ULL
+/* The AMD HyperTransport range: AMD's IOMMU reserves it. */
+#define HT_START 0xfd00000000ULL
+#define HT_LAST 0xffffffffffULL
+enum vm_machine { VM_Q35, VM_PC, VM_VIRT };
+struct vm_shape {
+	const char *machine_name;	/* as given: q35, pc-q35-7.2, virt ... */
+	enum vm_machine machine;
+	u64 ram, hotplug, pci64;	/* hotplug: maxmem - RAM */
+	unsigned int slots;
+	bool pci64_given;
+	bool amd;			/* the vCPU's vendor (x86) */
+	const char *qemu;		/* the binary that lays the plan out */
+};
+
+int cmd_plan(const struct vm_shape *s, const struct iova_ranges *valid, bool known,
+	     bool assume_full, const char *source, bool as_json);
+
 /* why.c, metrics.c, hotplug.c: the commands; their exit status. */
 int cmd_why(int argc, char **argv, bool as_json);
 int cmd_metrics(int argc, char **argv, const char *output);
