@@ -331,6 +331,19 @@ check "metrics: a command name's quote and backslash escaped" "grep -qF 'comm=\"
 check "metrics: the host's valid ranges (AMD: the HyperTransport hole excluded)" \
 	"grep -qx 'vfio_iova_host_valid_range_bytes{start=\"0xfef00000\",last=\"0xfcffffffff\"} 1082349584384' $m &&
 	 grep -qx 'vfio_iova_host_valid_ranges 3' $m && grep -qx 'vfio_iova_up 1' $m"
+# A container of 2,000 mappings: a mappings file of 140 KB, read whole.
+cp "$w/dbg/9/mappings" "$w/maps9"
+awk 'BEGIN { for (i = 0; i < 2000; i++)
+	printf "0x%016x-0x%016x size 0x2000 rw pinned 2\n", 2^33 + i * 16384, 2^33 + i * 16384 + 8191 }' \
+	>"$w/dbg/9/mappings"
+VFIO_IOVA_DEBUGFS=$w/dbg VFIO_IOVA_SYSFS=$w/amd/sys "$T" metrics >"$w/big.prom" 2>&1
+check "metrics: every mapping of a container of 2,000 counted (16,384,000 bytes)" \
+	"grep -qx 'vfio_iova_container_mapped_bytes{container=\"9\",pid=\"$$\",comm=\"qemu\"} 16384000' $w/big.prom"
+printf '0x%016x-0x%016x size 0x1000 rw pinned 1\n' 0xfee00000 0xfee00fff >>"$w/dbg/9/mappings"
+VFIO_IOVA_DEBUGFS=$w/dbg VFIO_IOVA_SYSFS=$w/intel/sys "$T" hotplug-check --pid $$ 2 >"$w/hp.txt" 2>&1
+check "hotplug-check: the 2,001st mapping, in the MSI window, is found" \
+	"[ $? = 1 ] && grep -q 'mapping \[0xfee00000-0xfee00fff\] overlaps' $w/hp.txt"
+mv "$w/maps9" "$w/dbg/9/mappings"
 VFIO_IOVA_SYSFS=$w/amd/sys "$T" metrics >"$w/m0.prom" 2>&1
 check "metrics without our debugfs: exit 0, vfio_iova_up 0, the host part" \
 	"[ $? = 0 ] && grep -qx 'vfio_iova_up 0' $w/m0.prom && grep -q '^vfio_iova_host_valid_ranges 3' $w/m0.prom"

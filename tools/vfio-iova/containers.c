@@ -69,21 +69,46 @@ static char *read_text(const char *path)
 	return buf;
 }
 
-/* Bytes of every "START-LAST size 0xSIZE ..." line of a mappings file. */
-static unsigned long long mapped_bytes(const char *text)
+/*
+ * Every "START-LAST size 0xSIZE ..." line of the container's mappings file
+ * (line by line: 65,535 mappings are megabytes), and their bytes.  False
+ * only when out of memory.
+ */
+static bool read_mappings(const char *root, struct container *c)
 {
-	unsigned long long sum = 0, size;
-	const char *p;
+	unsigned long long s, l, size;
+	char path[PATH_MAX], line[256];
+	int cap = 0;
+	FILE *f;
 
-	for (p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (sscanf(p, "%*x-%*x size %llx", &size) == 1)
-			sum += size;
-	return sum;
+	snprintf(path, sizeof(path), "%s/%d/mappings", root, c->id);
+	f = fopen(path, "r");
+	if (!f)
+		return true;	/* none to show (closed since stats was read) */
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx-%llx size %llx", &s, &l, &size) != 3)
+			continue;
+		if (c->nr_maps == cap) {
+			struct mapping *more = realloc(c->maps, (cap = cap ? 2 * cap : 64) *
+							   sizeof(*more));
+
+			if (!more) {
+				fclose(f);
+				return false;
+			}
+			c->maps = more;
+		}
+		c->maps[c->nr_maps].start = s;
+		c->maps[c->nr_maps++].last = l;
+		c->mapped += size;
+	}
+	fclose(f);
+	return true;
 }
 
 static bool read_container(const char *root, struct container *c)
 {
-	char path[PATH_MAX], key[48], *stats, *ref, *maps;
+	char path[PATH_MAX], key[48], *stats, *ref;
 	int i;
 
 	snprintf(path, sizeof(path), "%s/%d/refusals", root, c->id);
@@ -99,10 +124,12 @@ static bool read_container(const char *root, struct container *c)
 	c->mappings = number(stats, "mappings");
 	c->entry_limit = c->mappings + number(stats, "dma_avail");
 	c->pinned = number(stats, "pinned_pages");
-	snprintf(path, sizeof(path), "%s/%d/mappings", root, c->id);
-	maps = read_text(path);
-	c->mapped = mapped_bytes(maps);
-	free(maps);
+	if (!read_mappings(root, c)) {
+		free(c->maps);
+		free(ref);
+		free(stats);
+		return false;
+	}
 	c->total = number(ref, "refusals");
 	for (i = 0; i < NR_OPS; i++) {
 		snprintf(key, sizeof(key), "op.%s", op_names[i]);
@@ -153,7 +180,8 @@ int containers_read(const char *root, int pid, struct container **out, char *err
 			continue;
 		more = realloc(v, (n + 1) * sizeof(*v));
 		if (!more) {
-			free(v);
+			free(c.maps);
+			containers_free(v, n);
 			fclose(f);
 			snprintf(err, len, "out of memory");
 			return -1;
@@ -164,4 +192,11 @@ int containers_read(const char *root, int pid, struct container **out, char *err
 	fclose(f);
 	*out = v;
 	return n;
+}
+
+void containers_free(struct container *c, int n)
+{
+	while (n > 0)
+		free(c[--n].maps);
+	free(c);
 }

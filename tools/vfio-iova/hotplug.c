@@ -15,43 +15,6 @@
 #include <string.h>
 #include "vfio-iova.h"
 
-struct mapping {
-	u64 start, last;
-};
-
-/* "START-LAST size ..." lines of <id>/mappings; their number, or -1. */
-static int read_mappings(int id, struct mapping **out)
-{
-	char path[PATH_MAX], line[256];
-	struct mapping *v = NULL, *more;
-	unsigned long long s, l;
-	int n = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%d/mappings", debugfs_root(), id);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx-%llx", &s, &l) != 2)
-			continue;
-		more = realloc(v, (n + 1) * sizeof(*v));
-		if (!more) {
-			n = -1;
-			break;
-		}
-		v = more;
-		v[n].start = s;
-		v[n++].last = l;
-	}
-	fclose(f);
-	if (n < 0)
-		free(v);
-	else
-		*out = v;
-	return n;
-}
-
 /* Is group @gid attached to container @id (its groups file)? */
 static bool attached(int id, int gid)
 {
@@ -89,22 +52,26 @@ static long long proc_field(int pid, const char *file, const char *key)
 	return v;
 }
 
-/* Has process @pid CAP_IPC_LOCK in its effective set (no memlock limit)? */
-static bool ipc_lock(int pid)
+/*
+ * From one read of /proc/PID/status: VmLck in kB (-1 if unknown), and
+ * whether CAP_IPC_LOCK is in the effective set (no memlock limit then).
+ */
+static void proc_status(int pid, long long *vmlck_kb, bool *ipc_lock)
 {
-	char path[64], line[256];
 	unsigned long long caps = 0;
+	char path[64], line[256];
 	FILE *f;
 
+	*vmlck_kb = -1;
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	f = fopen(path, "r");
 	if (!f)
-		return false;
+		return;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &caps) == 1)
-			break;
+		if (sscanf(line, "VmLck: %lld", vmlck_kb) != 1)
+			sscanf(line, "CapEff: %llx", &caps);
 	fclose(f);
-	return caps & (1ULL << 14);	/* CAP_IPC_LOCK */
+	*ipc_lock = caps & (1ULL << 14);	/* CAP_IPC_LOCK */
 }
 
 /*
@@ -161,21 +128,16 @@ int cmd_hotplug_check(int argc, char **argv, int pid, bool as_json)
 		printf("{\"pid\": %d, \"containers\": [", pid);
 	for (k = 0; k < n; k++) {
 		long long limit_b, vmlck_kb, extra_kb = 0;
-		struct mapping *m = NULL;
-		int nm = read_mappings(c[k].id, &m);
+		bool ipc_lock = false;
+		const struct mapping *m = c[k].maps;
+		int nm = c[k].nr_maps;
 
-		if (nm < 0) {
-			fprintf(stderr, "vfio-iova: hotplug-check: container %d is gone\n",
-				c[k].id);
-			free(c);
-			return 2;
-		}
 		/* Without an IOMMU domain nothing is pinned yet: a first group pins it all. */
 		if (c[k].pinned == 0 && c[k].mapped)
 			extra_kb = (long long)(c[k].mapped >> 10);
 		limit_b = proc_field(pid, "limits", "Max locked memory");
-		vmlck_kb = proc_field(pid, "status", "VmLck:");
-		if (ipc_lock(pid))
+		proc_status(pid, &vmlck_kb, &ipc_lock);
+		if (ipc_lock)
 			limit_b = -1;	/* CAP_IPC_LOCK: no limit */
 		if (extra_kb && limit_b >= 0 && vmlck_kb >= 0 &&
 		    (vmlck_kb + extra_kb) * 1024 > limit_b)
@@ -199,8 +161,7 @@ int cmd_hotplug_check(int argc, char **argv, int pid, bool as_json)
 
 			if (gid < 0 || group_read(gid, &g, msg, sizeof(msg))) {
 				fprintf(stderr, "vfio-iova: hotplug-check: %s\n", msg);
-				free(m);
-				free(c);
+				containers_free(c, n);
 				return 2;
 			}
 			why[0] = 0;
@@ -250,9 +211,8 @@ int cmd_hotplug_check(int argc, char **argv, int pid, bool as_json)
 				printf("  memlock: no more pinned memory (%s)\n",
 				       "the container pins guest memory once, for every group");
 		}
-		free(m);
 	}
-	free(c);
+	containers_free(c, n);
 	if (as_json)
 		printf("\n  ], \"fits\": %s}\n", status ? "false" : "true");
 	else

@@ -152,7 +152,7 @@ int cmd_metrics(int argc, char **argv, const char *output)
 			f = fopen(tmp, "w");
 		if (!f) {
 			fprintf(stderr, "vfio-iova: metrics: %s: %s\n", output, strerror(errno));
-			free(c);
+			containers_free(c, n);
 			iova_ranges_free(&valid);
 			return 2;
 		}
@@ -162,7 +162,7 @@ int cmd_metrics(int argc, char **argv, const char *output)
 	fprintf(f, "vfio_iova_up %d\n", up);
 	write_containers(f, c, n);
 	write_host(f, &valid, unknown);
-	free(c);
+	containers_free(c, n);
 	iova_ranges_free(&valid);
 	if (!output)
 		return fflush(f) ? 2 : 0;

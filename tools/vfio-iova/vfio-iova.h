@@ -106,6 +106,10 @@ int group_of_arg(const char *arg, char *err, size_t errlen);
 extern const char *const op_names[NR_OPS];		/* map, unmap, ... */
 extern const char *const reason_names[NR_REASONS];	/* argument, ... */
 
+struct mapping {
+	u64 start, last;
+};
+
 struct container {
 	int id, pid;
 	char comm[32];
@@ -115,9 +119,12 @@ struct container {
 	unsigned long long ops[NR_OPS], reasons[NR_REASONS];
 	char last_op[32], last_reason[32], last_text[512];
 	int last_errno;
+	struct mapping *maps;		/* its mappings, in IOVA order */
+	int nr_maps;
 };
 
 int containers_read(const char *root, int pid, struct container **out, char *err, size_t len);
+void containers_free(struct container *c, int n);
 
 /* plan.c: a VM shape, and QEMU options whose memory map fits. */
 #define SZ_1M 0x100000ULL

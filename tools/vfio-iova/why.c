@@ -196,7 +196,7 @@ int cmd_why(int argc, char **argv, bool as_json)
 		else
 			print_human(&c[i], pid);
 	}
-	free(c);
+	containers_free(c, n);
 	if (as_json)
 		printf("%s]}\n", n ? "\n  " : "");
 	if (n)
