@@ -429,6 +429,9 @@ check "plan: RAM beyond a 39-bit aperture: exit 1, too large" \
 check "plan: 1040 GiB on an AMD host: QEMU puts RAM above 4 GiB at 1 TiB, clear of the HT range" \
 	"[ $? = 0 ] && grep -q '0x0000010000000000  0x000002037fffffff  1.01 TiB   RAM  *fits' $w/p.txt &&
 	 grep -q 'address width of 42 bits' $w/p.txt"
+"$T" plan --ram 256M --hotplug 1100G --ranges "$w/amd.json" >"$w/p.txt" 2>&1
+check "plan: hot-pluggable memory alone across the HT range: QEMU moves it to 1 TiB too" \
+	"[ $? = 0 ] && grep -q '0x0000010000000000  0x00000213ffffffff  1.07 TiB   hot-pluggable memory   fits' $w/p.txt"
 "$T" plan --ram 1040G --vendor intel --ranges "$w/amd.json" >"$w/p.txt" 2>&1
 check "plan: the same with an Intel vCPU: exit 1, names the HyperTransport range" \
 	"[ $? = 1 ] && grep -q 'runs into the AMD HyperTransport range 0xfd00000000-0xffffffffff.*at most 1008 GiB' $w/p.txt"

@@ -120,9 +120,9 @@ static void model_pc(const struct vm_shape *s, const struct knobs *k, struct lay
 
 	/* QEMU moves RAM to 1 TiB for an AMD vCPU whose map reaches the HT range. */
 	for (pass = 0; pass < 2; pass++) {
-		end = above ? start + above : SZ_4G;
+		end = start + above;	/* also with no RAM above 4 GiB: QEMU's pc.c */
 		hole64 = round_up_1g(hp ? round_up_1g(end) + hp : end);
-		if (pass || !s->amd || !above || hole64 + size - 1 < HT_START)
+		if (pass || !s->amd || hole64 + size - 1 < HT_START)
 			break;
 		start = ABOVE_1T;
 	}
