@@ -415,33 +415,23 @@ check "plan: a hole in the RAM below 4 GiB: max-ram-below-4g below it, QEMU's ma
 	 grep -q '\"options\": \[\"-machine q35,max-ram-below-4g=1536M\", \"-m 8G,slots=2,maxmem=16G\"\]' $w/p.json &&
 	 grep -q '{\"what\": \"RAM\", \"start\": \"0x100000000\", \"last\": \"0x29fffffff\", \"fits\": true}' $w/p.json &&
 	 grep -q '{\"what\": \"hot-pluggable memory\", \"start\": \"0x2c0000000\", \"last\": \"0x53fffffff\", \"fits\": true}' $w/p.json"
-"$T" plan --ram 480G --ranges "$w/a39.json" >"$w/p.txt" 2>&1
-check "plan: a 39-bit aperture: the 64-bit PCI window shrinks to end below 512 GiB" \
-	"[ $? = 0 ] && grep -q 'q35-pcihost.pci-hole64-size=30G' $w/p.txt &&
-	 grep -q '0x0000007880000000  0x0000007fffffffff  30 GiB     64-bit PCI window      fits' $w/p.txt"
-"$T" plan --ram 480G --pci64 32G --ranges "$w/a39.json" >"$w/p.txt" 2>&1
-check "plan: a PCI window asked for that cannot fit: exit 1, at most 30 GiB" \
-	"[ $? = 1 ] && grep -q 'No plan fits: the 64-bit PCI window of 32 GiB at 0x7880000000 runs into the hole 0x8000000000-0x807fffffff (2 GiB); at most 30 GiB fit there' $w/p.txt"
-"$T" plan --ram 600G --ranges "$w/a39.json" >"$w/p.txt" 2>&1
-check "plan: RAM beyond a 39-bit aperture: exit 1, too large" \
-	"[ $? = 1 ] && grep -q 'No plan fits: the RAM above 4 GiB .* too large for these ranges' $w/p.txt"
-"$T" plan --ram 1040G --ranges "$w/amd.json" >"$w/p.txt" 2>&1
-check "plan: 1040 GiB on an AMD host: QEMU puts RAM above 4 GiB at 1 TiB, clear of the HT range" \
-	"[ $? = 0 ] && grep -q '0x0000010000000000  0x000002037fffffff  1.01 TiB   RAM  *fits' $w/p.txt &&
-	 grep -q 'address width of 42 bits' $w/p.txt"
-"$T" plan --ram 256M --hotplug 1100G --ranges "$w/amd.json" >"$w/p.txt" 2>&1
-check "plan: hot-pluggable memory alone across the HT range: QEMU moves it to 1 TiB too" \
-	"[ $? = 0 ] && grep -q '0x0000010000000000  0x00000213ffffffff  1.07 TiB   hot-pluggable memory   fits' $w/p.txt"
-"$T" plan --ram 1040G --vendor intel --ranges "$w/amd.json" >"$w/p.txt" 2>&1
-check "plan: the same with an Intel vCPU: exit 1, names the HyperTransport range" \
-	"[ $? = 1 ] && grep -q 'runs into the AMD HyperTransport range 0xfd00000000-0xffffffffff.*at most 1008 GiB' $w/p.txt"
-"$T" plan --ram 2G --ranges "$w/virtio.json" >"$w/p.txt" 2>&1
-check "plan: an unknown aperture: exit 3" "[ $? = 3 ] && grep -q 'aperture is unknown' $w/p.txt"
-"$T" plan --ram 2G --assume-full-aperture --ranges "$w/virtio.json" >"$w/p.txt" 2>&1
-check "plan --assume-full-aperture: exit 0" "[ $? = 0 ]"
-"$T" plan --machine virt --ram 4G --ranges "$w/m.json" >"$w/p.txt" 2>&1
-check "plan: virt RAM across the x86 MSI window: exit 1, QEMU's own map names it" \
-	"[ $? = 1 ] && grep -q 'QEMU puts RAM at 0x40000000-0x13fffffff, into the hole 0xfee00000-0xfeefffff' $w/p.txt"
+# STATUS|ARGS|PATTERN|WHAT: plan ARGS exits STATUS and prints PATTERN (grep -E).
+while IFS='|' read -r want args pattern what; do
+	eval "\"\$T\" plan $args" >"$w/p.txt" 2>&1
+	check "plan: $what: exit $want" "[ $? = $want ] && grep -Eq -- '$pattern' $w/p.txt"
+done <<EOF
+0|--ram 480G --ranges $w/a39.json|q35-pcihost.pci-hole64-size=30G|a 39-bit aperture: the 64-bit PCI window shrinks
+0|--ram 480G --ranges $w/a39.json|0x0000007880000000  0x0000007fffffffff  30 GiB     64-bit PCI window      fits|the window ends below 512 GiB
+1|--ram 480G --pci64 32G --ranges $w/a39.json|No plan fits: the 64-bit PCI window of 32 GiB at 0x7880000000 runs into the hole 0x8000000000-0x807fffffff \(2 GiB\); at most 30 GiB fit there|a window asked for that cannot fit: at most 30 GiB
+1|--ram 600G --ranges $w/a39.json|No plan fits: the RAM above 4 GiB .* too large for these ranges|RAM beyond a 39-bit aperture: too large
+0|--ram 1040G --ranges $w/amd.json|0x0000010000000000  0x000002037fffffff  1.01 TiB   RAM  *fits|1040 GiB on an AMD host: QEMU puts RAM above 4 GiB at 1 TiB
+0|--ram 1040G --ranges $w/amd.json|address width of 42 bits|1040 GiB on an AMD host: 42 address bits
+0|--ram 256M --hotplug 1100G --ranges $w/amd.json|0x0000010000000000  0x00000213ffffffff  1.07 TiB   hot-pluggable memory   fits|hot-pluggable memory alone across the HT range: moved to 1 TiB too
+1|--ram 1040G --vendor intel --ranges $w/amd.json|runs into the AMD HyperTransport range 0xfd00000000-0xffffffffff.*at most 1008 GiB|the same with an Intel vCPU: names the HyperTransport range
+3|--ram 2G --ranges $w/virtio.json|aperture is unknown|an unknown aperture
+0|--ram 2G --assume-full-aperture --ranges $w/virtio.json|The plan fits|--assume-full-aperture
+1|--machine virt --ram 4G --ranges $w/m.json|QEMU puts RAM at 0x40000000-0x13fffffff, into the hole 0xfee00000-0xfeefffff|virt RAM across the x86 MSI window: QEMU's own map names it
+EOF
 VFIO_IOVA_SYSFS=$w/smmu/sys "$T" plan --machine virt --ram 4G --assume-full-aperture >"$w/p.txt" 2>&1
 check "plan: virt on an SMMU host (MSI window at 0x8000000): fits" \
 	"[ $? = 0 ] && grep -q 'every IOMMU group of this host' $w/p.txt"
