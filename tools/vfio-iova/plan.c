@@ -220,6 +220,27 @@ static const char *search(const struct vm_shape *s, const struct iova_ranges *v,
 	return why;
 }
 
+/* The highest address of @l, at least @floor. */
+static u64 highest(const struct layout *l, u64 floor)
+{
+	int i;
+
+	for (i = 0; i < l->nr; i++)
+		if (l->r[i].last > floor)
+			floor = l->r[i].last;
+	return floor;
+}
+
+/* The address bits a vCPU needs to reach @max: QEMU's default 40 at least. */
+static int addr_bits(u64 max)
+{
+	int bits = 40;
+
+	while (bits < 64 && max >> bits)
+		bits++;
+	return bits;
+}
+
 /* "8G", "1536M", "4096": QEMU's size syntax, exact. */
 static void qsize(char *buf, size_t len, u64 x)
 {
@@ -263,7 +284,7 @@ static void build(const struct vm_shape *s, const struct knobs *k, u64 max_addr,
 		"-qmp", "stdio", NULL
 	};
 	char ram[24], max[24], sz[24];
-	int bits = 40, i;
+	int bits = addr_bits(max_addr), i;
 
 	memset(c, 0, sizeof(*c));
 	qsize(sz, sizeof(sz), k->below_4g);
@@ -294,14 +315,13 @@ static void build(const struct vm_shape *s, const struct knobs *k, u64 max_addr,
 	}
 	c->argv[c->argc++] = "-object";
 	c->argv[c->argc++] = keep(c, "memory-backend-ram,id=" RAM_ID ",size=%s,reserve=off", ram);
-	while (bits < 52 && max_addr >> bits)
-		bits++;
 	c->argv[c->argc++] = "-cpu";
 	if (s->machine == VM_VIRT)
 		c->argv[c->argc++] = "max";
 	else
 		c->argv[c->argc++] = keep(c, "qemu64,vendor=%s,phys-bits=%d",
-					  s->amd ? "AuthenticAMD" : "GenuineIntel", bits);
+					  s->amd ? "AuthenticAMD" : "GenuineIntel",
+					  bits < 52 ? bits : 52);
 	for (i = 0; fixed[i]; i++)
 		c->argv[c->argc++] = (char *)fixed[i];
 	c->argv[c->argc] = NULL;
@@ -533,13 +553,11 @@ int cmd_plan(const struct vm_shape *s, const struct iova_ranges *valid, bool kno
 	struct knobs k;
 	int nr_changes, nr_notes = 0, status, bits, i;
 	bool x86 = s->machine != VM_VIRT;
-	u64 max_addr = 0;
+	u64 max_addr;
 	char *text;
 
 	no_plan = search(s, valid, &k, &model, why, sizeof(why), changes, &nr_changes);
-	for (i = 0; i < model.nr; i++)
-		if (model.r[i].last > max_addr)
-			max_addr = model.r[i].last;
+	max_addr = highest(&model, 0);
 	build(s, &k, max_addr, &c);
 	if (!no_plan) {
 		text = run_qemu(&c, x86, err, sizeof(err));
@@ -566,11 +584,8 @@ int cmd_plan(const struct vm_shape *s, const struct iova_ranges *valid, bool kno
 			no_plan = why;
 		}
 	}
-	for (i = 0; i < real.nr; i++)
-		if (real.r[i].last > max_addr)
-			max_addr = real.r[i].last;
-	for (bits = 40; bits < 64 && max_addr >> bits; bits++)
-		;
+	max_addr = highest(&real, max_addr);
+	bits = addr_bits(max_addr);
 	if (x86 && bits > 40)
 		snprintf(notes[nr_notes++], sizeof(notes[0]),
 			 "the vCPU needs an address width of %d bits or more (QEMU's %s)", bits,
