@@ -22,7 +22,7 @@ for t in "$HOST"/test-*.c "$HOST"/test-*.sh; do
 	case $t in
 	*.c)
 		bin=$BUILD/${name%.c}
-		extra=$(sed -n 's|^// build: ||p' "$t" | tr ' ' '\n' | sed "s|^|$TOP/|")
+		extra=$(sed -n 's|^// build: ||p' "$t" | tr ' ' '\n' | sed "/^-/!s|^|$TOP/|")
 		# shellcheck disable=SC2086
 		if ! gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror $SAN -I"$TOP/tools/shim" \
 			-I"$TOP/src" -I"$TOP/tools/vfio-iova" -I"$HOST" -o "$bin" "$t" $extra 2>"$bin.log"; then
