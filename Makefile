@@ -66,12 +66,14 @@ TOOL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	-Itools/shim -Isrc -Itools/vfio-iova
 
 TOOL ?= .build/tools/vfio-iova
+# JSON through jansson (libjansson-dev); a cross build names its own.
+TOOL_LIBS ?= -ljansson
 
 tool: $(TOOL)
 
 $(TOOL): $(TOOL_SRC) $(wildcard tools/vfio-iova/*.h) tools/shim/linux/*.h
 	@mkdir -p $(dir $@)
-	$(CC) $(TOOL_CFLAGS) -o $@ $(TOOL_SRC)
+	$(CC) $(TOOL_CFLAGS) -o $@ $(TOOL_SRC) $(TOOL_LIBS)
 
 check-dkms:
 	tests/dkms/run.sh

@@ -42,7 +42,7 @@ pkgs="build-essential libc6-dev make gcc perl kmod cpio xz-utils zstd sparse dwa
 	qemu-system-x86 busybox-static linux-source-6.1 bc dpdk-dev librte-net-e1000-23
 	dkms dh-dkms debhelper openssl dpkg-dev python3 debootstrap mmdebstrap
 	qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binfmt-support
-	prometheus-node-exporter $*"
+	prometheus-node-exporter libjansson-dev $*"
 # The headers of the lines built here; a line with a build root of its own
 # (tests/kernels.conf) gets them there, on its first build (debootstrap).
 for line in $(kernel_lines); do

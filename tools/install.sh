@@ -37,7 +37,7 @@ apt-get update -q >/dev/null || die "apt-get update failed"
 apt-cache show "linux-headers-$kver" >/dev/null 2>&1 ||
 	die "kernel $kver: Debian has no linux-headers-$kver package, so this is not a Debian kernel this module can be built for (see README.md, \"Supported kernels\")"
 pkgs="linux-headers-$kver dkms dwarves make gcc libc6-dev kmod"
-[ "$mode" = dkms ] || pkgs="$pkgs dpkg-dev debhelper dh-dkms"
+[ "$mode" = dkms ] || pkgs="$pkgs dpkg-dev debhelper dh-dkms libjansson-dev"
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $pkgs >/dev/null ||
 	die "apt-get install $pkgs failed"

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-// build: tools/vfio-iova/memmap.c tools/vfio-iova/json.c src/iova_ranges.c
+// build: tools/vfio-iova/memmap.c tools/vfio-iova/json.c tools/vfio-iova/plan.c
+// build: src/iova_ranges.c -ljansson
 /*
  * The vfio-iova tool's parsers and range union: tables of good and bad
  * inputs (and of what the refusals say), memory map files line by line,
  * the union of parsed maps against a bitmap model (and of 50,000 ranges
- * against a byte model), and a fuzz run of both parsers on random and
- * mutated inputs (under ASan/UBSan: no crash, no leak).
+ * against a byte model), the readers of host JSON files and of QEMU's QMP
+ * answers, and a fuzz run of every reader on random and mutated inputs
+ * (under ASan/UBSan: no crash; no leak, jansson's allocations counted).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -334,81 +336,170 @@ static void test_format(void)
 	result(ok, "format_size: binary units, 2^64 included");
 }
 
-static void test_json(void)
-{
-	static const char * const good[] = {
-		"{}", "[]", "{\"valid\": [{\"start\": \"0x0\", \"last\": \"0xfff\"}]}",
-		" [1, -2.5e3, true, false, null, \"a\\\"b\\u0041\\n\"] ",
-		"{\"a\": {\"b\": [[], {}]}}",
-	};
-	static const char * const bad[] = {
-		"", "{", "[1,]", "{\"a\" 1}", "{\"a\": }", "\"abc", "[1] x", "{\"a\": tru}",
-		"\"\\x\"", "\"\\u12\"", "[\"a\nb\"]", "{1: 2}", "-", "[-a]", "\"\\",
-	};
-	char err[256];
-	unsigned int i;
-	int ok = 1, msg = 1;
-	struct jv *v;
-	char deep[300];
+/* jansson's allocations, counted: every JSON value made is freed. */
+static long json_live;
 
-	for (i = 0; i < ARRAY_SIZE(good); i++) {
-		v = json_parse(good[i], err, sizeof(err));
-		if (!v) {
-			printf("# JSON '%s' refused: %s\n", good[i], err);
-			ok = 0;
-		}
-		json_free(v);
-	}
-	v = json_parse("{\"x\": 1, \"valid\": [{\"start\": \"0x10\"}]}", err, sizeof(err));
-	ok = ok && v && json_get(v, "valid") && json_get(v, "valid")->type == J_ARR &&
-	     json_get(v, "valid")->nr == 1 && !json_get(v, "nope") &&
-	     !strcmp(json_get(json_get(v, "valid")->kids[0], "start")->str, "0x10");
-	json_free(v);
-	result(ok, "json_parse: valid documents, json_get");
-	ok = 1;
-	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		err[0] = 0;
-		v = json_parse(bad[i], err, sizeof(err));
-		if (v) {
-			printf("# JSON '%s' accepted\n", bad[i]);
-			ok = 0;
-		}
-		if (!err[0])
-			msg = 0;
-		json_free(v);
-	}
-	memset(deep, '[', sizeof(deep) - 1);
-	deep[sizeof(deep) - 1] = 0;
-	v = json_parse(deep, err, sizeof(err));
-	ok = ok && !v && strstr(err, "deeply");
-	json_free(v);
-	result(ok, "json_parse: malformed documents and deep nesting refused");
-	result(msg, "json_parse: every refusal has a message with its offset");
+static void *json_count_malloc(size_t size)
+{
+	void *p = malloc(size);
+
+	json_live += !!p;
+	return p;
 }
 
-/* Random bytes, and mutations of good inputs, into both parsers. */
+static void json_count_free(void *p)
+{
+	json_live -= !!p;
+	free(p);
+}
+
+/* @s with every ' turned into ": JSON written without its escapes. */
+static char *dq(const char *s, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < len; i++)
+		buf[i] = s[i] == '\'' ? '"' : s[i];
+	buf[i] = 0;
+	return buf;
+}
+
+static void test_json(void)
+{
+	static const struct {
+		int nr;			/* ranges; -1: refused */
+		int known;
+		const char *host, *want;	/* the host; or a piece of the message */
+		const char *doc;
+	} t[] = {
+		{ 1, 1, "a", NULL,
+		  "{'host': 'a', 'valid': [{'start': '0x0', 'last': '0xfff'}, {'start': '4K', 'last': '8191'}]}",
+		},
+		{ 2, 0, "", NULL,
+		  "{'valid': [{'start': '0x10', 'last': '0x10'}, {'start': '0x30', 'last': '0xffffffffffffffff'}], 'aperture_known': false}",
+		},
+		{ 0, 0, "", NULL,
+		  "{'groups': [{'aperture_source': 'intel-iommu'}, {'aperture_source': 'unknown'}], 'valid': []}",
+		},
+		{ 0, 1, "", NULL, "{'groups': [{'aperture_source': 'amd-iommu'}], 'valid': []}" },
+		{ 0, 1, "", NULL, "{'valid': [], 'aperture_known': true}" },
+		{ -1, 0, NULL, "JSON: ", "" },
+		{ -1, 0, NULL, "(line 1, column 11)", "{'valid': [" },
+		{ -1, 0, NULL, "JSON: end of file expected", "{'valid': []} x" },
+		{ -1, 0, NULL, "no \"valid\" array", "{'groups': []}" },
+		{ -1, 0, NULL, "no \"valid\" array", "{'valid': {}}" },
+		{ -1, 0, NULL, "entry 0: not {\"start\": \"0x..\", \"last\": \"0x..\"} with",
+		  "{'valid': [{'start': '0x10', 'last': '0x1'}]}" },
+		{ -1, 0, NULL, "entry 1",
+		  "{'valid': [{'start': '0x0', 'last': '0x1'}, {'start': 16, 'last': '0x20'}]}" },
+		{ -1, 0, NULL, "entry 0", "{'valid': [{'start': '0x0', 'last': '0x1q'}]}" },
+		{ -1, 0, NULL, "entry 0", "{'valid': [{'start': '0x0', 'last': '16E'}]}" },
+		{ -1, 0, NULL, "neither true nor false", "{'valid': [], 'aperture_known': 1}" },
+		{ -1, 0, NULL, "duplicate", "{'valid': [], 'valid': []}" },
+		{ -1, 0, NULL, "JSON: ", "{'valid': ['\\u0000']}" },
+	};
+	char err[256], host[64], deep[4000], doc[256];
+	unsigned int i;
+	int ok = 1;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		struct iova_ranges r = IOVA_RANGES_INIT;
+		bool known = false;
+		int ret;
+
+		err[0] = 0;
+		host[0] = 0;
+		ret = json_valid_ranges(dq(t[i].doc, doc, sizeof(doc)), &r, &known, host,
+					sizeof(host), err, sizeof(err));
+		if (t[i].nr < 0 ? !ret || !strstr(err, t[i].want) :
+		    ret || (int)r.nr != t[i].nr || known != t[i].known || strcmp(host, t[i].host)) {
+			printf("# '%s': %d, %u ranges, known %d, host '%s', '%s'\n", doc, ret, r.nr,
+			       known, host, err);
+			ok = 0;
+		}
+		iova_ranges_free(&r);
+	}
+	result(ok, "json_valid_ranges: host files read, bad ones refused with the reason");
+
+	memset(deep, '[', sizeof(deep) - 1);
+	deep[sizeof(deep) - 1] = 0;
+	ok = !json_read(deep, err, sizeof(err)) && strstr(err, "JSON: ");
+	result(ok, "json_read: nesting 4,000 deep refused");
+}
+
+/*
+ * plan's QMP reader: a transcript as QEMU writes it (\' is an escaped
+ * quote inside a string), and broken ones.
+ */
+static void test_qmp(void)
+{
+	static const char * const lines[] = {
+		"{'QMP': {'version': {'qemu': {'micro': 0, 'minor': 2, 'major': 7}}}}",
+		"{'return': {}}",
+		"{'id': 'flat', 'return': 'FlatView #0\\r\\n AS \\'memory\\', root: system\\r\\n",
+		"  0000000000000000-000000007fffffff (prio 0, ram): vfio-iova-ram\\r\\n",
+		"  0000000100000000-000000017fffffff (prio 0, ram): vfio-iova-ram @80000000\\r\\n",
+		"  00000000fffc0000-00000000ffffffff (prio 0, rom): pc.bios\\r\\n'}",
+		"{'return': '  0000000180000000-000000027fffffff (prio 0, i/o): device-memory', ",
+		"'id': 'tree'}",
+		"{'return': 10737418240, 'id': 'h64s'}",
+		"{'return': 45097156608, 'id': 'h64e'}",
+	};
+	char good[1024], text[1024], err[256];
+	unsigned int i;
+	int nr;
+
+	good[0] = 0;
+	for (i = 0; i < ARRAY_SIZE(lines); i++) {
+		size_t n = strlen(good);
+
+		dq(lines[i], good + n, sizeof(good) - n);
+		/* A line of QMP ends with a closing brace. */
+		if (good[strlen(good) - 1] == '}')
+			strcat(good, "\n");
+	}
+	memcpy(text, good, sizeof(good));
+	nr = qmp_memory_map(text, true, err, sizeof(err));
+	if (nr != 5)
+		printf("# %d regions: %s\n", nr, nr < 0 ? err : "");
+	result(nr == 5, "qmp_memory_map: RAM, ROM, hot-plug region, 64-bit PCI window");
+	memcpy(text, good, sizeof(good));
+	*strstr(text, "\"id\": \"h64e\"") = 'x';
+	nr = qmp_memory_map(text, true, err, sizeof(err));
+	result(nr == -1 && strstr(err, "64-bit PCI window"),
+	       "qmp_memory_map: no 64-bit PCI window: refused, named");
+	memcpy(text, good, sizeof(good));
+	*strstr(text, "\"id\": \"flat\"") = 'x';
+	nr = qmp_memory_map(text, false, err, sizeof(err));
+	result(nr == -1 && strstr(err, "info mtree"), "qmp_memory_map: no flat view: refused");
+}
+
+/* Random bytes, and mutations of good inputs, into every reader. */
 static void test_fuzz(void)
 {
 	static const char * const seeds[] = {
 		"0-2G,4G-68G", "0x100000000+0x40000000",
 		"{\"valid\": [{\"start\": \"0x0\", \"last\": \"0x1\"}]}",
-		"[1, \"\\u0041\", {\"a\": null}]",
+		"{\"aperture_known\": false, \"valid\": [], \"host\": \"h\"}",
+		"{\"return\": 17, \"id\": \"h64s\"}\n{\"return\": \"x\", \"id\": \"flat\"}",
+		"{\"return\": \"  0-ff (prio 0, ram): a\", \"id\": \"tree\"}",
 	};
 	static const char alphabet[] =
 		"0123456789abcdefxX-+,KMGTPEiB {}[]\":,\\/untrlsefa.eE\n\r\t\x80";
-	char buf[96], err[256];
+	char buf[96], err[256], host[16];
 	int i;
 
 	for (i = 0; i < 200000; i++) {
 		struct iova_ranges r = IOVA_RANGES_INIT;
 		size_t len = rnd() % (sizeof(buf) - 1), k;
+		bool known;
 
 		if (i & 1) {
 			for (k = 0; k < len; k++)
 				buf[k] = alphabet[rnd() % (sizeof(alphabet) - 1)];
 			buf[len] = 0;
 		} else {
-			snprintf(buf, sizeof(buf), "%s", seeds[rnd() % 4]);
+			snprintf(buf, sizeof(buf), "%s", seeds[rnd() % ARRAY_SIZE(seeds)]);
 			len = strlen(buf);
 			for (k = rnd() % 4; k > 0 && len; k--)
 				buf[rnd() % len] = alphabet[rnd() % (sizeof(alphabet) - 1)];
@@ -417,16 +508,18 @@ static void test_fuzz(void)
 		}
 		memmap_parse(buf, &r, err, sizeof(err));
 		memmap_parse_lines(buf, &r, err, sizeof(err));
+		json_valid_ranges(buf, &r, &known, host, sizeof(host), err, sizeof(err));
 		iova_ranges_free(&r);
-		json_free(json_parse(buf, err, sizeof(err)));
+		qmp_memory_map(buf, i & 2, err, sizeof(err));
 	}
-	result(shim_live_allocs == 0,
+	result(shim_live_allocs == 0 && json_live == 0,
 	       "fuzz: 200000 random and mutated inputs, no crash, nothing leaked");
 }
 
 int main(void)
 {
 	printf("TAP version 13\n");
+	json_set_alloc_funcs(json_count_malloc, json_count_free);
 	test_sizes();
 	test_memmap();
 	test_messages();
@@ -435,6 +528,7 @@ int main(void)
 	test_escape();
 	test_format();
 	test_json();
+	test_qmp();
 	test_fuzz();
 	printf("1..%d\n", n);
 	return failed != 0;

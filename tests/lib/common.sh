@@ -67,7 +67,8 @@ newqemu_ensure() {
 # extract variant: nothing of that architecture runs to make it, so it
 # takes a minute, where a debootstrap with emulated maintainer scripts
 # takes a quarter of an hour).  Their programs need no configuration.
-CLIENT_PACKAGES="qemu-system-arm qemu-system-x86 dpdk-dev librte-net-e1000-23"
+# libjansson-dev: the static jansson the guests' vfio-iova links.
+CLIENT_PACKAGES="qemu-system-arm qemu-system-x86 dpdk-dev librte-net-e1000-23 libjansson-dev"
 
 # apt_mirror [security]: the Debian mirror this machine's apt uses (or its
 # security mirror, none if it has none), for the roots made here.

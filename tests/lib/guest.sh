@@ -90,14 +90,25 @@ busybox_of() {
 
 # build_guest_tools ARCH: the static test program and vfio-iova for the
 # guests of ARCH, in guest_bin ARCH.
+# vfio-iova links jansson statically: this machine's libjansson-dev, or
+# for another architecture the one in its clients' root.
 build_guest_tools() {
-	local cc=gcc out
+	local cc=gcc out root triplet libs=-ljansson
 	out=$(guest_bin "$1")
 	mkdir -p "$out" || return 1
-	[ "$1" = "$HOST_ARCH" ] || cc=$(cross_compile "$1")gcc
+	if [ "$1" != "$HOST_ARCH" ]; then
+		cc=$(cross_compile "$1")gcc
+		triplet=$(cross_compile "$1")
+		client_root_ensure "$1" || return 1
+		root=$(client_root "$1")
+		libs=$root/usr/lib/${triplet%-}/libjansson.a
+		mkdir -p "$out/include" && ln -sf "$root"/usr/include/jansson*.h "$out/include/" ||
+			return 1
+		cc="$cc -I$out/include"
+	fi
 	$cc -static -O2 -Wall -Wextra -Werror -o "$out/vfio-tests" "$TOP"/tests/guest/*.c ||
 		{ echo "cannot build the guest test program for $1" >&2; return 1; }
-	make -s -C "$TOP" tool CC="$cc -static" TOOL="$out/vfio-iova" ||
+	make -s -C "$TOP" tool CC="$cc -static" TOOL_LIBS="$libs" TOOL="$out/vfio-iova" ||
 		{ echo "cannot build vfio-iova for $1" >&2; return 1; }
 }
 

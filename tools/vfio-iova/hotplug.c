@@ -105,6 +105,7 @@ static bool conflict(const struct group_info *g, const struct mapping *m, char *
 int cmd_hotplug_check(int argc, char **argv, int pid, bool as_json)
 {
 	int n, i, k, d, status = 0, unknown = 0;
+	json_t *doc = NULL, *list = NULL, *one = NULL, *groups = NULL;
 	struct container *c;
 	char msg[512], why[256];
 
@@ -124,8 +125,11 @@ int cmd_hotplug_check(int argc, char **argv, int pid, bool as_json)
 			pid);
 		return 2;
 	}
-	if (as_json)
-		printf("{\"pid\": %d, \"containers\": [", pid);
+	if (as_json) {
+		doc = json_object();
+		list = json_array();
+		jset(doc, "pid", json_integer(pid));
+	}
 	for (k = 0; k < n; k++) {
 		long long limit_b, vmlck_kb, extra_kb = 0;
 		bool ipc_lock = false;
@@ -143,12 +147,14 @@ int cmd_hotplug_check(int argc, char **argv, int pid, bool as_json)
 		    (vmlck_kb + extra_kb) * 1024 > limit_b)
 			status = 1;
 		if (as_json) {
-			printf("%s\n    {\"id\": %d, \"mappings\": %llu, ", k ? "," : "", c[k].id,
-			       c[k].mappings);
-			printf("\"dma_entry_limit\": %llu, ", c[k].entry_limit);
-			printf("\"entry_limit_reached\": %s, ",
-			       c[k].mappings >= c[k].entry_limit ? "true" : "false");
-			printf("\"extra_pinned_kb\": %lld, \"groups\": [", extra_kb);
+			one = json_object();
+			groups = json_array();
+			jset(one, "id", json_integer(c[k].id));
+			jset(one, "mappings", juint(c[k].mappings));
+			jset(one, "dma_entry_limit", juint(c[k].entry_limit));
+			jset(one, "entry_limit_reached",
+			     json_boolean(c[k].mappings >= c[k].entry_limit));
+			jset(one, "extra_pinned_kb", json_integer(extra_kb));
 		} else {
 			printf("pid %d (%s), container %d: %llu of %llu mappings, %llu bytes\n",
 			       pid, c[k].comm, c[k].id, c[k].mappings, c[k].entry_limit,
@@ -162,6 +168,10 @@ int cmd_hotplug_check(int argc, char **argv, int pid, bool as_json)
 			if (gid < 0 || group_read(gid, &g, msg, sizeof(msg))) {
 				fprintf(stderr, "vfio-iova: hotplug-check: %s\n", msg);
 				containers_free(c, n);
+				json_decref(doc);
+				json_decref(list);
+				json_decref(one);
+				json_decref(groups);
 				return 2;
 			}
 			why[0] = 0;
@@ -184,11 +194,13 @@ int cmd_hotplug_check(int argc, char **argv, int pid, bool as_json)
 				}
 			}
 			if (as_json) {
-				printf("%s{\"group\": %d, \"device\": ", d ? ", " : "", gid);
-				json_string(stdout, argv[d]);
-				printf(", \"verdict\": \"%s\", \"why\": ", verdict);
-				json_string(stdout, why);
-				printf("}");
+				json_t *o = json_object();
+
+				jset(o, "group", json_integer(gid));
+				jset(o, "device", jstr(argv[d]));
+				jset(o, "verdict", json_string(verdict));
+				jset(o, "why", jstr(why));
+				jadd(groups, o);
 			} else {
 				printf("  group %d (%s): %s%s%s\n", gid, argv[d],
 				       !strcmp(verdict, "refused") ? "REFUSED" : verdict,
@@ -196,7 +208,10 @@ int cmd_hotplug_check(int argc, char **argv, int pid, bool as_json)
 			}
 		}
 		if (as_json) {
-			printf("]}");
+			jset(one, "groups", groups);
+			jadd(list, one);
+			one = NULL;
+			groups = NULL;
 		} else {
 			if (c[k].mappings >= c[k].entry_limit)
 				printf("  entry limit: %llu mappings, %s\n", c[k].mappings,
@@ -213,11 +228,14 @@ int cmd_hotplug_check(int argc, char **argv, int pid, bool as_json)
 		}
 	}
 	containers_free(c, n);
-	if (as_json)
-		printf("\n  ], \"fits\": %s}\n", status ? "false" : "true");
-	else
+	if (as_json) {
+		jset(doc, "containers", list);
+		jset(doc, "fits", json_boolean(!status));
+		json_print(doc);
+	} else {
 		printf("%s\n", status ? "The hot-plug would be refused." :
 		       unknown ? "No conflict, but an aperture is unknown." :
 		       "The hot-plug fits.");
+	}
 	return status ? 1 : unknown ? 3 : 0;
 }

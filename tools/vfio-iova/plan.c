@@ -414,15 +414,15 @@ static char *run_qemu(const struct qemu_cmd *c, bool x86, char *err, size_t len)
 }
 
 /* The reply to command @id, or NULL. */
-static struct jv *reply(struct jv **replies, int nr, const char *id)
+static json_t *reply(json_t **replies, int nr, const char *id)
 {
 	int i;
 
 	for (i = 0; i < nr; i++) {
-		const struct jv *v = json_get(replies[i], "id");
+		const char *v = json_string_value(json_object_get(replies[i], "id"));
 
-		if (v && v->type == J_STR && !strcmp(v->str, id))
-			return (struct jv *)json_get(replies[i], "return");
+		if (v && !strcmp(v, id))
+			return json_object_get(replies[i], "return");
 	}
 	return NULL;
 }
@@ -445,39 +445,37 @@ static bool mtree_line(const char *line, u64 *s, u64 *l, char *kind, char *name)
 static int parse_layout(char *text, bool x86, struct layout *lay, char *version, size_t vlen,
 			char *err, size_t len)
 {
-	struct jv *replies[16];
-	const struct jv *flat, *tree, *h64s, *h64e, *v;
+	json_t *replies[16], *h64s, *h64e, *v;
+	const char *flat, *tree;
 	int nr = 0, ret = -1;
-	char *line, *save, kind[16], name[48];
+	char *line, *save, kind[16], name[48], *flat_text = NULL, *tree_text = NULL;
 	bool in_memory = false, seen = false, hp = false, hi = false;
 	u64 s, l;
 
 	snprintf(version, vlen, "?");
 	for (line = strtok_r(text, "\n", &save); line && nr < 16;
 	     line = strtok_r(NULL, "\n", &save)) {
-		struct jv *j = line[0] == '{' ? json_parse(line, err, len) : NULL;
+		json_t *j = line[0] == '{' ? json_read(line, err, len) : NULL;
+		json_int_t ver[3];
 
 		if (!j)
 			continue;
-		v = json_get(json_get(json_get(j, "QMP"), "version"), "qemu");
-		if (v) {
-			const struct jv *ma = json_get(v, "major"), *mi = json_get(v, "minor"),
-					*mc = json_get(v, "micro");
-
-			if (ma && mi && mc && ma->type == J_NUM && mi->type == J_NUM &&
-			    mc->type == J_NUM)
-				snprintf(version, vlen, "%s.%s.%s", ma->str, mi->str, mc->str);
-		}
+		v = json_object_get(json_object_get(j, "QMP"), "version");
+		if (!json_unpack(v, "{s:{s:I,s:I,s:I}}", "qemu", "major", &ver[0], "minor",
+				 &ver[1], "micro", &ver[2]))
+			snprintf(version, vlen, "%lld.%lld.%lld", ver[0], ver[1], ver[2]);
 		replies[nr++] = j;
 	}
-	flat = reply(replies, nr, "flat");
-	tree = reply(replies, nr, "tree");
-	if (!flat || flat->type != J_STR || !tree || tree->type != J_STR) {
+	flat = json_string_value(reply(replies, nr, "flat"));
+	tree = json_string_value(reply(replies, nr, "tree"));
+	flat_text = flat ? strdup(flat) : NULL;
+	tree_text = tree ? strdup(tree) : NULL;
+	if (!flat_text || !tree_text) {
 		snprintf(err, len, "QEMU did not answer \"info mtree\"");
 		goto out;
 	}
 	lay->nr = 0;
-	for (line = strtok_r(flat->str, "\r\n", &save); line;
+	for (line = strtok_r(flat_text, "\r\n", &save); line;
 	     line = strtok_r(NULL, "\r\n", &save)) {
 		struct region *last = lay->nr ? &lay->r[lay->nr - 1] : NULL;
 
@@ -497,7 +495,7 @@ static int parse_layout(char *text, bool x86, struct layout *lay, char *version,
 				add(lay, R_OTHER, s, l - s + 1, name);
 		}
 	}
-	for (line = strtok_r(tree->str, "\r\n", &save); line;
+	for (line = strtok_r(tree_text, "\r\n", &save); line;
 	     line = strtok_r(NULL, "\r\n", &save)) {
 		if (!mtree_line(line, &s, &l, kind, name))
 			continue;
@@ -513,33 +511,41 @@ static int parse_layout(char *text, bool x86, struct layout *lay, char *version,
 	}
 	h64s = reply(replies, nr, "h64s");
 	h64e = reply(replies, nr, "h64e");
-	if (x86 && (!h64s || !h64e || h64s->type != J_NUM || h64e->type != J_NUM)) {
+	if (x86 && (!json_is_integer(h64s) || !json_is_integer(h64e))) {
 		snprintf(err, len, "QEMU did not tell where the 64-bit PCI window is");
 		goto out;
 	}
 	if (x86) {
-		s = strtoull(h64s->str, NULL, 10);
-		l = strtoull(h64e->str, NULL, 10);
+		s = json_integer_value(h64s);
+		l = json_integer_value(h64e);
 		if (l > s)
 			add(lay, R_PCI64, s, l - s, NULL);
 	}
 	ret = 0;
 out:
+	free(flat_text);
+	free(tree_text);
 	while (nr)
-		json_free(replies[--nr]);
+		json_decref(replies[--nr]);
 	return ret;
 }
 
-static void jstr_array(const char *name, char list[][160], int nr)
+int qmp_memory_map(char *text, bool x86, char *err, size_t len)
 {
+	static struct layout lay;
+	char version[32];
+
+	return parse_layout(text, x86, &lay, version, sizeof(version), err, len) ? -1 : lay.nr;
+}
+
+static json_t *jstr_array(char list[][160], int nr)
+{
+	json_t *a = json_array();
 	int i;
 
-	printf(", \"%s\": [", name);
-	for (i = 0; i < nr; i++) {
-		printf("%s", i ? ", " : "");
-		json_string(stdout, list[i]);
-	}
-	printf("]");
+	for (i = 0; i < nr; i++)
+		jadd(a, jstr(list[i]));
+	return a;
 }
 
 int cmd_plan(const struct vm_shape *s, const struct iova_ranges *valid, bool known,
@@ -600,36 +606,34 @@ int cmd_plan(const struct vm_shape *s, const struct iova_ranges *valid, bool kno
 	format_size(0, s->ram - 1, ram, sizeof(ram));
 	format_size(0, s->hotplug - 1, hp, sizeof(hp));
 	if (as_json) {
-		printf("{\"fits\": %s, \"aperture_known\": %s, \"machine\": ",
-		       no_plan ? "false" : status ? "null" : "true", known ? "true" : "false");
-		json_string(stdout, s->machine_name);
-		printf(", \"ram\": \"0x%llx\", \"hotplug\": \"0x%llx\", \"vendor\": \"%s\"",
-		       s->ram, s->hotplug, x86 ? s->amd ? "amd" : "intel" : "arm");
-		printf(", \"options\": [");
-		for (i = 0; i < c.nr_opt && !no_plan; i++) {
-			printf("%s", i ? ", " : "");
-			json_string(stdout, c.opt[i]);
-		}
-		printf("]");
-		jstr_array("changes", changes, nr_changes);
-		jstr_array("notes", notes, nr_notes);
-		printf(", \"why\": ");
-		if (no_plan)
-			json_string(stdout, no_plan);
-		else
-			printf("null");
-		printf(", \"qemu\": ");
-		json_string(stdout, real.nr ? version : "");
-		printf(", \"regions\": [");
+		json_t *doc = json_object(), *opts = json_array(), *regions = json_array();
+
+		jset(doc, "fits", no_plan ? json_false() : status ? json_null() : json_true());
+		jset(doc, "aperture_known", json_boolean(known));
+		jset(doc, "machine", jstr(s->machine_name));
+		jset(doc, "ram", jhex(s->ram));
+		jset(doc, "hotplug", jhex(s->hotplug));
+		jset(doc, "vendor", json_string(x86 ? s->amd ? "amd" : "intel" : "arm"));
+		for (i = 0; i < c.nr_opt && !no_plan; i++)
+			jadd(opts, jstr(c.opt[i]));
+		jset(doc, "options", opts);
+		jset(doc, "changes", jstr_array(changes, nr_changes));
+		jset(doc, "notes", jstr_array(notes, nr_notes));
+		jset(doc, "why", no_plan ? jstr(no_plan) : json_null());
+		jset(doc, "qemu", jstr(real.nr ? version : ""));
 		for (i = 0; i < real.nr; i++) {
-			printf("%s{\"what\": ", i ? ", " : "");
-			json_string(stdout, real.r[i].what);
-			printf(", \"start\": \"0x%llx\", \"last\": \"0x%llx\", \"fits\": %s}",
-			       real.r[i].start, real.r[i].last,
-			       iova_ranges_contains(valid, real.r[i].start, real.r[i].last) ?
-			       "true" : "false");
+			const struct region *r = &real.r[i];
+			json_t *o = json_object();
+
+			jset(o, "what", jstr(r->what));
+			jset(o, "start", jhex(r->start));
+			jset(o, "last", jhex(r->last));
+			jset(o, "fits",
+			     json_boolean(iova_ranges_contains(valid, r->start, r->last)));
+			jadd(regions, o);
 		}
-		printf("]}\n");
+		jset(doc, "regions", regions);
+		json_print(doc);
 		return status;
 	}
 	printf("A %s VM with %s of RAM%s%s%s, against the valid IOVA ranges of %s:\n",

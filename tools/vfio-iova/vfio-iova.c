@@ -88,22 +88,6 @@ static void print_ranges_table(const struct iova_ranges *r, const char *indent)
 		printf("%s(none)\n", indent);
 }
 
-/* The members of a JSON range object, then @more (the rest of it). */
-static void jrange(const char *sep, u64 start, u64 last, const char *more)
-{
-	printf("%s{\"start\": \"0x%llx\", \"last\": \"0x%llx\"%s", sep, start, last, more);
-}
-
-static void print_ranges_json(const struct iova_ranges *r)
-{
-	u32 i;
-
-	printf("[");
-	for (i = 0; i < r->nr; i++)
-		jrange(i ? ", " : "", r->v[i].start, r->v[i].last, "}");
-	printf("]");
-}
-
 /*
  * Open a type1 container holding the groups; read VFIO_IOMMU_GET_INFO.
  * Whether the kernel said where the aperture ends (its IOVA range
@@ -217,12 +201,14 @@ static int cmd_ranges(int argc, char **argv)
 		die("out of memory");
 	known = kernel_ranges(argv, argc, &r, groups);
 	if (json) {
-		printf("{\"groups\": [");
+		json_t *doc = json_object(), *a = json_array();
+
 		for (i = 0; i < argc; i++)
-			printf("%s%d", i ? ", " : "", groups[i]);
-		printf("], \"aperture_known\": %s, \"valid\": ", known ? "true" : "false");
-		print_ranges_json(&r);
-		printf("}\n");
+			jadd(a, json_integer(groups[i]));
+		jset(doc, "groups", a);
+		jset(doc, "aperture_known", json_boolean(known));
+		jset(doc, "valid", jranges(&r));
+		json_print(doc);
 	} else {
 		printf("Valid IOVA ranges for group%s", argc > 1 ? "s" : "");
 		for (i = 0; i < argc; i++)
@@ -240,22 +226,29 @@ static int cmd_ranges(int argc, char **argv)
 
 typedef bool (*group_pick)(const struct group_info *g, const void *arg);
 
-/* "group 3" or "groups 0, 1, 2" (JSON: [0, 1, 2]): the groups @pick selects. */
+/* "group 3" or "groups 0, 1, 2": the groups @pick selects. */
 static void print_groups(const struct group_info *g, int nr, group_pick pick, const void *arg)
 {
 	int i, count = 0, k = 0;
 
 	for (i = 0; i < nr; i++)
 		count += pick(&g[i], arg);
-	if (json)
-		printf("[");
-	else
-		printf("group%s ", count == 1 ? "" : "s");
+	printf("group%s ", count == 1 ? "" : "s");
 	for (i = 0; i < nr; i++)
 		if (pick(&g[i], arg))
 			printf("%s%d", k++ ? ", " : "", g[i].id);
-	if (json)
-		printf("]");
+}
+
+/* The same as a JSON array: [0, 1, 2]. */
+static json_t *jgroups(const struct group_info *g, int nr, group_pick pick, const void *arg)
+{
+	json_t *a = json_array();
+	int i;
+
+	for (i = 0; i < nr; i++)
+		if (pick(&g[i], arg))
+			jadd(a, json_integer(g[i].id));
+	return a;
 }
 
 static bool aperture_unknown(const struct group_info *g, const void *arg)
@@ -280,30 +273,31 @@ static void print_host(const struct group_info *g, int nr, const struct iova_ran
 
 	gethostname(host, sizeof(host) - 1);
 	if (json) {
-		printf("{\"version\": 1, \"host\": ");
-		json_string(stdout, host);
-		printf(", \"aperture_known\": %s, \"groups\": [", unknown ? "false" : "true");
+		json_t *doc = json_object(), *groups = json_array();
+
+		jset(doc, "version", json_integer(1));
+		jset(doc, "host", jstr(host));
+		jset(doc, "aperture_known", json_boolean(!unknown));
 		for (i = 0; i < nr; i++) {
-			printf("%s\n  {\"group\": %d, \"devices\": ", i ? "," : "", g[i].id);
-			json_string(stdout, g[i].devices);
-			if (g[i].has_aperture) {
-				printf(", \"aperture\": ");
-				jrange("", g[i].ap_start, g[i].ap_last, "}");
-			}
-			printf(", \"aperture_source\": ");
-			json_string(stdout, g[i].ap_source);
-			printf(", \"reserved\": [");
+			json_t *o = json_object(), *resv = json_array();
+
+			jset(o, "group", json_integer(g[i].id));
+			jset(o, "devices", jstr(g[i].devices));
+			if (g[i].has_aperture)
+				jset(o, "aperture", jrange(g[i].ap_start, g[i].ap_last));
+			jset(o, "aperture_source", jstr(g[i].ap_source));
 			for (j = 0; j < g[i].nr_resv; j++) {
-				jrange(j ? ", " : "", g[i].resv[j].start, g[i].resv[j].last,
-				       ", \"type\": ");
-				json_string(stdout, g[i].resv[j].type);
-				printf("}");
+				json_t *r = jrange(g[i].resv[j].start, g[i].resv[j].last);
+
+				jset(r, "type", jstr(g[i].resv[j].type));
+				jadd(resv, r);
 			}
-			printf("]}");
+			jset(o, "reserved", resv);
+			jadd(groups, o);
 		}
-		printf("],\n \"valid\": ");
-		print_ranges_json(valid);
-		printf("}\n");
+		jset(doc, "groups", groups);
+		jset(doc, "valid", jranges(valid));
+		json_print(doc);
 		return;
 	}
 	for (i = 0; i < nr; i++) {
@@ -386,66 +380,19 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-static int parse_hex_string(const struct jv *v, u64 *out)
-{
-	const char *end;
-
-	if (!v || v->type != J_STR)
-		return -1;
-	if (parse_size(v->str, &end, out) || *end)
-		return -1;
-	return 0;
-}
-
 /*
  * The "valid" ranges of a host/merge/ranges JSON file, and whether the
  * IOMMU aperture behind them is known.
  */
 static bool read_valid(const char *path, struct iova_ranges *out, char *host, size_t hlen)
 {
-	struct range_list list = { NULL, 0, 0 };
 	char *text = slurp(path);
-	struct jv *doc = json_parse(text, err, sizeof(err));
-	const struct jv *valid, *h, *k;
-	bool known = true;
-	size_t i;
+	bool known;
 
-	if (!doc)
+	if (json_valid_ranges(text, out, &known, host, hlen, err, sizeof(err)))
 		die("%s: %s", path, err);
-	valid = json_get(doc, "valid");
-	if (!valid || valid->type != J_ARR)
-		die("%s: no \"valid\" array: not vfio-iova JSON output", path);
-	for (i = 0; i < valid->nr; i++) {
-		u64 s, l;
-
-		if (parse_hex_string(json_get(valid->kids[i], "start"), &s) ||
-		    parse_hex_string(json_get(valid->kids[i], "last"), &l) || s > l)
-			die("%s: \"valid\" entry %zu: %s", path, i,
-			    "not {\"start\": \"0x..\", \"last\": \"0x..\"} with start <= last");
-		if (range_list_add(&list, s, l))
-			die("out of memory");
-	}
-	if (iova_ranges_union(out, list.v, list.nr))
-		die("out of memory");
-	range_list_free(&list);
-	k = json_get(doc, "aperture_known");
-	if (k && k->type != J_BOOL)
-		die("%s: \"aperture_known\" is neither true nor false", path);
-	if (k) {
-		known = k->boolean;
-	} else {
-		/* Written without the field: a group of unknown aperture tells. */
-		h = json_get(doc, "groups");
-		for (i = 0; h && h->type == J_ARR && i < h->nr; i++) {
-			const struct jv *src = json_get(h->kids[i], "aperture_source");
-
-			if (src && src->type == J_STR && !strcmp(src->str, "unknown"))
-				known = false;
-		}
-	}
-	h = json_get(doc, "host");
-	snprintf(host, hlen, "%s", h && h->type == J_STR ? h->str : path);
-	json_free(doc);
+	if (!*host)
+		snprintf(host, hlen, "%s", path);
 	free(text);
 	return known;
 }
@@ -511,10 +458,13 @@ static int cmd_merge(int argc, char **argv)
 		iova_ranges_free(&one);
 	}
 	if (json) {
-		printf("{\"version\": 1, \"merged\": %d, \"aperture_known\": %s, \"valid\": ", argc,
-		       all_known ? "true" : "false");
-		print_ranges_json(&all);
-		printf("}\n");
+		json_t *doc = json_object();
+
+		jset(doc, "version", json_integer(1));
+		jset(doc, "merged", json_integer(argc));
+		jset(doc, "aperture_known", json_boolean(all_known));
+		jset(doc, "valid", jranges(&all));
+		json_print(doc);
 	} else {
 		printf("Merged from:\n");
 		for (i = 0; i < argc; i++)
@@ -562,19 +512,19 @@ static bool has_cause(const struct group_info *g, const void *arg)
 	return false;
 }
 
-/* One cause, with every group that has it. */
-static void print_cause(const struct cause *c, const struct group_info *g, int nr, bool more)
+/* One cause, with every group that has it (JSON: into @causes). */
+static void print_cause(const struct cause *c, const struct group_info *g, int nr,
+			json_t *causes)
 {
 	int i, count = 0, one = 0;
 
-	if (json) {
-		jrange(more ? ", " : "", c->start, c->last, c->aperture ?
-		       ", \"cause\": \"aperture\", \"source\": " :
-		       ", \"cause\": \"reserved\", \"type\": ");
-		json_string(stdout, c->what);
-		printf(", \"groups\": ");
-		print_groups(g, nr, has_cause, c);
-		printf("}");
+	if (causes) {
+		json_t *o = jrange(c->start, c->last);
+
+		jset(o, "cause", json_string(c->aperture ? "aperture" : "reserved"));
+		jset(o, c->aperture ? "source" : "type", jstr(c->what));
+		jset(o, "groups", jgroups(g, nr, has_cause, c));
+		jadd(causes, o);
 		return;
 	}
 	for (i = 0; i < nr; i++) {
@@ -614,7 +564,7 @@ static bool gap_cause(const struct group_info *g, int j, u64 s, u64 l, struct ca
  * Name what excludes [s, l]: the reserved regions it overlaps and the
  * apertures it leaves, each once, with the groups it comes from.
  */
-static void explain_gap(u64 s, u64 l, const struct group_info *g, int nr)
+static void explain_gap(u64 s, u64 l, const struct group_info *g, int nr, json_t *causes)
 {
 	bool named = false;
 	int i, j, k;
@@ -635,16 +585,20 @@ static void explain_gap(u64 s, u64 l, const struct group_info *g, int nr)
 					break;
 			if (k < j)
 				continue;
-			print_cause(&c, g, nr, named);
+			print_cause(&c, g, nr, causes);
 			named = true;
 		}
 	}
 	if (!named) {
-		if (json)
-			jrange("", s, l, ", \"cause\": \"not valid\"}");
-		else
+		if (causes) {
+			json_t *o = jrange(s, l);
+
+			jset(o, "cause", json_string("not valid"));
+			jadd(causes, o);
+		} else {
 			printf("      [0x%llx-0x%llx] is not in the valid ranges%s\n", s, l,
 			       nr ? " (the IOMMU aperture reported by the kernel)" : "");
+		}
 	}
 }
 
@@ -795,6 +749,7 @@ static int cmd_check(int argc, char **argv)
 	struct group_info *g = NULL;
 	int nr = 0, i, collisions = 0, status;
 	char host[256], size[32];
+	json_t *doc = NULL, *list = NULL;
 	bool known, unknown;
 	u32 k;
 
@@ -807,10 +762,12 @@ static int cmd_check(int argc, char **argv)
 		collisions += !iova_ranges_contains(&valid, map.v[k].start, map.v[k].last);
 	status = collisions ? EXIT_NOFIT : unknown ? EXIT_UNKNOWN : 0;
 	if (json) {
-		printf("{\"fits\": %s, \"aperture_known\": %s, \"aperture_unknown_groups\": ",
-		       collisions ? "false" : unknown ? "null" : "true", known ? "true" : "false");
-		print_groups(g, ranges_file || argc ? 0 : nr, aperture_unknown, NULL);
-		printf(", \"collisions\": [");
+		doc = json_object();
+		list = json_array();
+		jset(doc, "fits", collisions ? json_false() : unknown ? json_null() : json_true());
+		jset(doc, "aperture_known", json_boolean(known));
+		jset(doc, "aperture_unknown_groups",
+		     jgroups(g, ranges_file || argc ? 0 : nr, aperture_unknown, NULL));
 		collisions = 0;
 	} else {
 		printf("VM memory map against the valid IOVA ranges of %s:\n",
@@ -829,16 +786,21 @@ static int cmd_check(int argc, char **argv)
 			continue;
 		/* Walk the holes of [s, l]: each is a stretch no valid range covers. */
 		while (iova_ranges_first_gap(&valid, s, l, &gap, &end)) {
+			json_t *one = NULL, *causes = NULL;
+
 			if (json) {
-				printf("%s{\"map\": ", collisions ? ", " : "");
-				jrange("", map.v[k].start, map.v[k].last, "}, \"hole\": ");
-				jrange("", gap, end, "}, \"causes\": [");
+				one = json_object();
+				causes = json_array();
+				jset(one, "map", jrange(map.v[k].start, map.v[k].last));
+				jset(one, "hole", jrange(gap, end));
 			} else {
 				printf("    hole 0x%llx-0x%llx:\n", gap, end);
 			}
-			explain_gap(gap, end, g, nr);
-			if (json)
-				printf("]}");
+			explain_gap(gap, end, g, nr, causes);
+			if (json) {
+				jset(one, "causes", causes);
+				jadd(list, one);
+			}
 			collisions++;
 			if (end == l)
 				break;
@@ -846,7 +808,8 @@ static int cmd_check(int argc, char **argv)
 		}
 	}
 	if (json) {
-		printf("]}\n");
+		jset(doc, "collisions", list);
+		json_print(doc);
 	} else {
 		if (!known) {
 			printf("The IOMMU aperture ");

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * vfio-iova: see and plan the IOVA space of VFIO devices.  Shared
- * declarations of the tool's parts: specs and sizes (memmap.c), a small JSON
- * reader (json.c), the host's IOMMU groups from sysfs (host.c).  The range
+ * declarations of the tool's parts: specs and sizes (memmap.c), JSON through
+ * jansson (json.c), the host's IOMMU groups from sysfs (host.c).  The range
  * algebra is the module's own, src/iova_ranges.c, built against tools/shim.
  */
 #ifndef VFIO_IOVA_TOOL_H
 #define VFIO_IOVA_TOOL_H
 
 #include <stdio.h>
+#include <jansson.h>
 #include <linux/types.h>
 #include "iova_ranges.h"
 
@@ -48,21 +49,27 @@ void format_size(u64 start, u64 last, char *buf, size_t len);
  */
 void escape(char *buf, size_t len, const char *s, size_t n, size_t max, bool strict);
 
-/* json.c: just enough JSON to read what vfio-iova writes. */
-enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
-struct jv {
-	enum jtype type;
-	char *str;		/* J_STR, J_NUM (its text), J_OBJ member name in kids */
-	char *key;		/* name of this member when in an object */
-	struct jv **kids;	/* J_ARR, J_OBJ */
-	size_t nr;
-	int boolean;
-};
-
-struct jv *json_parse(const char *text, char *err, size_t errlen);
-void json_free(struct jv *v);
-const struct jv *json_get(const struct jv *obj, const char *key);
-void json_string(FILE *f, const char *s);
+/*
+ * json.c: JSON through jansson.  Written documents are one line, members in
+ * the order set; a builder that fails (out of memory) makes json_print()
+ * exit with status 2.  jset(), jadd() take the reference of @v.
+ */
+json_t *json_read(const char *text, char *err, size_t errlen);
+void jset(json_t *obj, const char *key, json_t *v);
+void jadd(json_t *arr, json_t *v);
+json_t *jhex(u64 v);				/* "0x1f" */
+json_t *jrange(u64 start, u64 last);		/* {"start": "0x..", "last": "0x.."} */
+json_t *jranges(const struct iova_ranges *r);	/* [jrange, ...] */
+json_t *jstr(const char *s);			/* bytes that are not UTF-8 escaped */
+json_t *juint(unsigned long long v);
+void json_print(json_t *doc);			/* on stdout, and json_decref() */
+/*
+ * The "valid" ranges of a host, merge or ranges document: their union into
+ * @out, whether the IOMMU aperture behind them is known, its "host" ("" if
+ * none).  0, or -1 with a message in @err.
+ */
+int json_valid_ranges(const char *text, struct iova_ranges *out, bool *known, char *host,
+		      size_t hlen, char *err, size_t errlen);
 
 /* host.c: IOMMU groups as sysfs (and our debugfs) describe them. */
 #define MAX_RESV 64
@@ -143,6 +150,12 @@ struct vm_shape {
 	const char *qemu;		/* the binary that lays the plan out */
 };
 
+/*
+ * The regions of a QMP transcript (QEMU's greeting and its answers to the
+ * plan's commands, one per line; @text is cut up): how many, or -1 with a
+ * message in @err.  The tests' way into plan's QMP reader.
+ */
+int qmp_memory_map(char *text, bool x86, char *err, size_t len);
 int cmd_plan(const struct vm_shape *s, const struct iova_ranges *valid, bool known,
 	     bool assume_full, const char *source, bool as_json);
 

@@ -119,37 +119,35 @@ static void print_human(const struct container *c, int pid)
 	printf("  what to do: %s\n", advice);
 }
 
-static void print_json(const struct container *c, int pid, bool first)
+static json_t *container_json(const struct container *c, int pid)
 {
+	json_t *o = json_object(), *ops = json_object(), *reasons = json_object(), *last;
 	char advice[1024];
 	int i;
 
-	printf("%s\n    {\"id\": %d, \"type\": ", first ? "" : ",", c->id);
-	json_string(stdout, c->type);
-	printf(", \"mappings\": %llu, \"pinned_pages\": %llu, \"refusals\": %llu,\n",
-	       c->mappings, c->pinned, c->total);
-	printf("     \"by_op\": {");
+	jset(o, "id", json_integer(c->id));
+	jset(o, "type", jstr(c->type));
+	jset(o, "mappings", juint(c->mappings));
+	jset(o, "pinned_pages", juint(c->pinned));
+	jset(o, "refusals", juint(c->total));
 	for (i = 0; i < NR_OPS; i++)
-		printf("%s\"%s\": %llu", i ? ", " : "", op_names[i], c->ops[i]);
-	printf("},\n     \"by_reason\": {");
+		jset(ops, op_names[i], juint(c->ops[i]));
+	jset(o, "by_op", ops);
 	for (i = 0; i < NR_REASONS; i++)
-		printf("%s\"%s\": %llu", i ? ", " : "", reason_names[i], c->reasons[i]);
-	printf("}");
+		jset(reasons, reason_names[i], juint(c->reasons[i]));
+	jset(o, "by_reason", reasons);
 	if (c->total) {
 		advise(c, pid, advice, sizeof(advice));
-		printf(",\n     \"last\": {\"op\": ");
-		json_string(stdout, c->last_op);
-		printf(", \"errno\": %d, \"errname\": ", -c->last_errno);
-		json_string(stdout, strerrorname_np(-c->last_errno) ?: "?");
-		printf(", \"reason\": ");
-		json_string(stdout, c->last_reason);
-		printf(", \"text\": ");
-		json_string(stdout, c->last_text);
-		printf(", \"advice\": ");
-		json_string(stdout, advice);
-		printf("}");
+		last = json_object();
+		jset(last, "op", jstr(c->last_op));
+		jset(last, "errno", json_integer(-c->last_errno));
+		jset(last, "errname", jstr(strerrorname_np(-c->last_errno) ?: "?"));
+		jset(last, "reason", jstr(c->last_reason));
+		jset(last, "text", jstr(c->last_text));
+		jset(last, "advice", jstr(advice));
+		jset(o, "last", last);
 	}
-	printf("}");
+	return o;
 }
 
 /* Is vfio-iommu-iova loaded (its debugfs may still be unmounted)? */
@@ -188,17 +186,18 @@ int cmd_why(int argc, char **argv, bool as_json)
 		n = 0;
 		c = NULL;
 	}
-	if (as_json)
-		printf("{\"pid\": %d, \"containers\": [", pid);
-	for (i = 0; i < n; i++) {
-		if (as_json)
-			print_json(&c[i], pid, !i);
-		else
-			print_human(&c[i], pid);
+	if (as_json) {
+		json_t *doc = json_object(), *list = json_array();
+
+		jset(doc, "pid", json_integer(pid));
+		for (i = 0; i < n; i++)
+			jadd(list, container_json(&c[i], pid));
+		jset(doc, "containers", list);
+		json_print(doc);
 	}
+	for (i = 0; i < n && !as_json; i++)
+		print_human(&c[i], pid);
 	containers_free(c, n);
-	if (as_json)
-		printf("%s]}\n", n ? "\n  " : "");
 	if (n)
 		return 0;
 	if (kill(pid, 0) && errno == ESRCH) {
