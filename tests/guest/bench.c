@@ -197,45 +197,81 @@ static uint64_t parse_size(const char *s)
 	return 0;
 }
 
+/* The median of @n values (sorts them). */
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t median(uint64_t *v, unsigned int n)
+{
+	qsort(v, n, sizeof(*v), cmp_u64);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/*
+ * How often map-unmap-KIND-SIZE repeats on the same pages: a map of 64 MiB
+ * of huge pages takes about a millisecond, which one timer interrupt or
+ * the other guest's burst can double, so small sizes take the median of
+ * several; 4 GiB of 4 KiB pages takes seconds and is timed once.
+ */
+#define MAP_REPS_MAX 7
+
+static unsigned int map_reps(uint64_t size)
+{
+	return size <= GIB / 4 ? MAP_REPS_MAX : size <= GIB ? 3 : 1;
+}
+
 /*
  * map-unmap-KIND-SIZE: one mapping of SIZE (64m, 1g, ...) of memory of
- * KIND; prints the map and the unmap, each with the floors measured on the
- * same pages first: pinning them (io_uring) and mlock, resp. unpinning and
- * munlock.
+ * KIND, map_reps() times on the same pages; prints the medians of the map
+ * and of the unmap, each with the floors measured on the same pages just
+ * before: pinning them (io_uring) and mlock, resp. unpinning and munlock.
  */
 static int map_unmap(int c, enum kind k, const char *size_name)
 {
-	uint64_t size = parse_size(size_name), t0, done, pin, unpin, lock, unlock, map, unmap;
+	uint64_t size = parse_size(size_name), t0, done;
+	uint64_t pin[MAP_REPS_MAX], unpin[MAP_REPS_MAX], lock[MAP_REPS_MAX];
+	uint64_t unlock[MAP_REPS_MAX], map[MAP_REPS_MAX], unmap[MAP_REPS_MAX];
+	unsigned int r, reps = map_reps(size);
 	uint8_t *buf;
 
 	if (!size)
 		return 2;
 	buf = kind_buffer(k, size);
-	if (!buf || pin_floor(buf, size, &pin, &unpin))
+	if (!buf)
 		return 1;
-	t0 = now_ns();
-	if (mlock(buf, size))
-		return die("mlock");
-	lock = now_ns() - t0;
-	t0 = now_ns();
-	if (munlock(buf, size))
-		return die("munlock");
-	unlock = now_ns() - t0;
+	for (r = 0; r < reps; r++) {
+		if (pin_floor(buf, size, &pin[r], &unpin[r]))
+			return 1;
+		t0 = now_ns();
+		if (mlock(buf, size))
+			return die("mlock");
+		lock[r] = now_ns() - t0;
+		t0 = now_ns();
+		if (munlock(buf, size))
+			return die("munlock");
+		unlock[r] = now_ns() - t0;
 
-	t0 = now_ns();
-	if (vt_map(c, IOVA_BASE, size, (uintptr_t)buf,
-		   VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE))
-		return die("map");
-	map = now_ns() - t0;
-	t0 = now_ns();
-	if (vt_unmap(c, IOVA_BASE, size, 0, &done) || done != size)
-		return die("unmap");
-	unmap = now_ns() - t0;
+		t0 = now_ns();
+		if (vt_map(c, IOVA_BASE, size, (uintptr_t)buf,
+			   VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE))
+			return die("map");
+		map[r] = now_ns() - t0;
+		t0 = now_ns();
+		if (vt_unmap(c, IOVA_BASE, size, 0, &done) || done != size)
+			return die("unmap");
+		unmap[r] = now_ns() - t0;
+	}
 	kind_free(k, buf, size);
-	printf("map-%s-%s %llu %llu %llu\n", size_name, kind_name[k], (unsigned long long)map,
-	       (unsigned long long)pin, (unsigned long long)lock);
-	printf("unmap-%s-%s %llu %llu %llu\n", size_name, kind_name[k], (unsigned long long)unmap,
-	       (unsigned long long)unpin, (unsigned long long)unlock);
+	printf("map-%s-%s %llu %llu %llu\n", size_name, kind_name[k],
+	       (unsigned long long)median(map, reps), (unsigned long long)median(pin, reps),
+	       (unsigned long long)median(lock, reps));
+	printf("unmap-%s-%s %llu %llu %llu\n", size_name, kind_name[k],
+	       (unsigned long long)median(unmap, reps), (unsigned long long)median(unpin, reps),
+	       (unsigned long long)median(unlock, reps));
 	return 0;
 }
 
