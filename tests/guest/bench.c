@@ -40,9 +40,9 @@ static int die(const char *what)
 
 /*
  * Memory as VMs use it, in one of three kinds:
- *   4k   anonymous 4 KiB pages (MADV_NOHUGEPAGE), faulted from the last
- *        page to the first so that no two neighbours are physically
- *        contiguous: every page is a run of its own, the worst case;
+ *   4k   anonymous 4 KiB pages (MADV_NOHUGEPAGE), faulted in a scattered
+ *        order so that no two neighbours are physically contiguous
+ *        (checked): every page is a run of its own, the worst case;
  *   thp  anonymous memory with MADV_HUGEPAGE, 2 MiB aligned (QEMU's guest
  *        RAM), checked to be wholly backed by transparent huge pages;
  *   2m   hugetlbfs 2 MiB pages (nr_hugepages is set for the run).
@@ -99,12 +99,23 @@ static long contiguous_pairs(uint8_t *buf, uint64_t size)
 	return pairs;
 }
 
+static uint64_t gcd(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
 /* @size bytes of memory of @kind, pre-faulted; NULL (with a message) if not. */
 static uint8_t *kind_buffer(enum kind k, uint64_t size)
 {
 	uint8_t *p, *buf;
 	long long huge;
-	uint64_t i;
+	uint64_t i, n, stride;
 	long pairs;
 
 	if (k == K2M) {
@@ -138,8 +149,20 @@ static uint8_t *kind_buffer(enum kind k, uint64_t size)
 		}
 		return buf;
 	}
-	for (i = size; i; i -= PAGE)
-		buf[i - PAGE] = 1;
+	/*
+	 * Fault the pages in an order that scatters neighbours in time: page
+	 * (j * stride) mod n at step j, the stride coprime with the page
+	 * count n so that each page is touched once.  The allocator hands out
+	 * pages in whatever order its free lists hold them: faulted from the
+	 * last page to the first, a quarter of 256 MiB had a contiguous
+	 * neighbour on 6.1.  Pages faulted one after the other are some
+	 * 40,000 pages apart here, whatever that order.
+	 */
+	n = size / PAGE;
+	for (stride = 40503; gcd(stride, n) != 1; stride += 2)
+		;
+	for (i = 0; i < n; i++)
+		buf[(i * stride % n) * PAGE] = 1;
 	pairs = contiguous_pairs(buf, size);
 	if (anon_huge() != huge || pairs < 0 || pairs > (long)(size / PAGE / 10)) {
 		fprintf(stderr, "bench: 4 KiB pages not fragmented (%ld contiguous)\n", pairs);
