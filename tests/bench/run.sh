@@ -88,8 +88,8 @@ if [ -n "${BENCH_PROFILE:-}" ]; then
 fi
 : >"$OUT/results.dat"
 {
-	printf '%-20s %-20s %12s %12s %6s %12s %6s %12s\n' boot workload "stock (us)" "ours (us)" \
-		ratio "pin (us)" "o/pin" "mlock (us)"
+	printf '%-20s %-20s %12s %12s %6s %12s %6s %12s %7s\n' boot workload "stock (us)" \
+		"ours (us)" ratio "pin (us)" "o/pin" "mlock (us)" "o/mlock"
 	for b in "${boots[@]}"; do
 		read -r line layout <<<"$b"
 		f=$OUT/bench-$line-$layout/results.tap
@@ -113,11 +113,12 @@ fi
 					s = median(v[k " stock"]) / 1000; o = median(v[k " ours"]) / 1000
 					p = median(pin[k]) / 1000; m = median(ml[k]) / 1000
 					if (p >= 0)
-						printf "%-20s %-20s %12.1f %12.1f %6.2f %12.1f %6.2f %12.1f\n",
-							boot, k, s, o, o / s, p, o / (p > 0 ? p : 1), m
+						printf "%-20s %-20s %12.1f %12.1f %6.2f %12.1f %6.2f %12.1f %7.2f\n",
+							boot, k, s, o, o / s, p, o / (p > 0 ? p : 1), m,
+							o / (m > 0 ? m : 1)
 					else
-						printf "%-20s %-20s %12.1f %12.1f %6.2f %12s %6s %12s\n",
-							boot, k, s, o, o / s, "-", "-", "-"
+						printf "%-20s %-20s %12.1f %12.1f %6.2f %12s %6s %12s %7s\n",
+							boot, k, s, o, o / s, "-", "-", "-", "-"
 					printf "%s %s %.1f %.1f %.3f %.1f %.1f\n", boot, k, s, o, o / s, p, m >> dat
 				}
 			}' "$f" | sort -k1,1 -k2,2V
