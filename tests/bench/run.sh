@@ -13,7 +13,9 @@
 #
 # Environment: BENCH_ROUNDS, BENCH_BOOTS ("line layout" pairs, comma
 # separated), BENCH_SIZES (of the map series, default "64m 256m 1g 4g"),
-# VFIO_IOVA_NO_INSTALL=1.  BENCH_PROFILE=WORKLOAD instead runs
+# VFIO_IOVA_NO_INSTALL=1.  BENCH_REPORT=1 boots nothing and reports, and
+# plots, the results already in tests/out/bench (a run cut short, the
+# boots that finished).  BENCH_PROFILE=WORKLOAD instead runs
 # that workload once per backend under the function_graph tracer and writes
 # the time per kernel function, both backends side by side, to
 # tests/out/bench/profile-BOOT.txt.
@@ -23,7 +25,7 @@ set -u
 cd "$TOP" || exit 1
 OUT=$TOP/tests/out/bench
 rounds=${BENCH_ROUNDS:-5}
-rm -rf "$OUT"
+[ -n "${BENCH_REPORT:-}" ] || rm -rf "$OUT"
 mkdir -p "$OUT" "$TOP/.build/guest"
 
 if [ -z "${VFIO_IOVA_NO_INSTALL:-}" ]; then
@@ -34,28 +36,30 @@ fi
 all="6.1 intel48,6.1 amd,6.12 intel48,6.12 amd,7.x intel48,7.x amd"
 all="$all,6.1-arm64 smmuv3,6.12-arm64 smmuv3,7.x-arm64 smmuv3"
 IFS=, read -r -a boots <<<"${BENCH_BOOTS:-$all}"
-build_for_guests "$OUT" "$(for b in "${boots[@]}"; do echo "${b% *}"; done | sort -u | tr '\n' ' ')"
-declare -A base
-for b in "${boots[@]}"; do
-	read -r line layout <<<"$b"
-	[ -n "${base[$line]:-}" ] && continue
-	abi=$(kernel_abi "$line") || exit 1
-	base[$line]=$TOP/.build/guest/base-$abi.cpio
-	initramfs_base "$abi" "$TOP/.build/$abi/vfio_iommu_iova.ko" "${base[$line]}" ||
-		die "no initramfs for $line"
-done
+if [ -z "${BENCH_REPORT:-}" ]; then
+	build_for_guests "$OUT" "$(for b in "${boots[@]}"; do echo "${b% *}"; done | sort -u | tr '\n' ' ')"
+	declare -A base
+	for b in "${boots[@]}"; do
+		read -r line layout <<<"$b"
+		[ -n "${base[$line]:-}" ] && continue
+		abi=$(kernel_abi "$line") || exit 1
+		base[$line]=$TOP/.build/guest/base-$abi.cpio
+		initramfs_base "$abi" "$TOP/.build/$abi/vfio_iommu_iova.ko" "${base[$line]}" ||
+			die "no initramfs for $line"
+	done
 
-echo "== $((${#boots[@]})) boots, $rounds rounds each: $(date -u '+%F %H:%M UTC'), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-for b in "${boots[@]}"; do
-	read -r line layout <<<"$b"
-	name=bench-$line-$layout
-	while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do wait -n; done
-	# 8 GiB: the series maps up to 4 GiB of hugetlbfs pages.
-	GUEST_MEM=8G VFIO_IOVA_BOOT_TIMEOUT=${BENCH_TIMEOUT:-5400} boot_scenario "$name" "$line" \
-		"$layout" "${base[$line]}" "$OUT/$name" "MODE=bench;ROUNDS=$rounds;PROFILE=${BENCH_PROFILE:-};SIZES='${BENCH_SIZES:-}'" \
-		>"$OUT/$name.qemu.log" 2>&1 &
-done
-wait
+	echo "== $((${#boots[@]})) boots, $rounds rounds each: $(date -u '+%F %H:%M UTC'), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+	for b in "${boots[@]}"; do
+		read -r line layout <<<"$b"
+		name=bench-$line-$layout
+		while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do wait -n; done
+		# 8 GiB: the series maps up to 4 GiB of hugetlbfs pages.
+		GUEST_MEM=8G VFIO_IOVA_BOOT_TIMEOUT=${BENCH_TIMEOUT:-5400} boot_scenario "$name" "$line" \
+			"$layout" "${base[$line]}" "$OUT/$name" "MODE=bench;ROUNDS=$rounds;PROFILE=${BENCH_PROFILE:-};SIZES='${BENCH_SIZES:-}'" \
+			>"$OUT/$name.qemu.log" 2>&1 &
+	done
+	wait
+fi
 
 # Did the boot whose results are in $1 run every workload?  Says why not.
 boot_done() {
