@@ -13,6 +13,9 @@
 #
 # Environment: BENCH_ROUNDS, BENCH_BOOTS ("line layout" pairs, comma
 # separated), BENCH_SIZES (of the map series, default "64m 256m 1g 4g"),
+# BENCH_WORKLOADS (a subset of bench-loop's workloads, vm-1G and vm-2G
+# among them; default all), BENCH_JOBS (guests booted at once, default the
+# number of CPUs; 1 keeps the guests from sharing the host's CPUs),
 # VFIO_IOVA_NO_INSTALL=1.  BENCH_REPORT=1 boots nothing and reports, and
 # plots, the results already in tests/out/bench (a run cut short, the
 # boots that finished).  BENCH_PROFILE=WORKLOAD instead runs
@@ -48,14 +51,14 @@ if [ -z "${BENCH_REPORT:-}" ]; then
 			die "no initramfs for $line"
 	done
 
-	echo "== $((${#boots[@]})) boots, $rounds rounds each: $(date -u '+%F %H:%M UTC'), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+	echo "== $((${#boots[@]})) boots, $rounds rounds each, ${BENCH_JOBS:-$(nproc)} at once: $(date -u '+%F %H:%M UTC'), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 	for b in "${boots[@]}"; do
 		read -r line layout <<<"$b"
 		name=bench-$line-$layout
-		while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do wait -n; done
+		while [ "$(jobs -rp | wc -l)" -ge "${BENCH_JOBS:-$(nproc)}" ]; do wait -n; done
 		# 8 GiB: the series maps up to 4 GiB of hugetlbfs pages.
 		GUEST_MEM=8G VFIO_IOVA_BOOT_TIMEOUT=${BENCH_TIMEOUT:-5400} boot_scenario "$name" "$line" \
-			"$layout" "${base[$line]}" "$OUT/$name" "MODE=bench;ROUNDS=$rounds;PROFILE=${BENCH_PROFILE:-};SIZES='${BENCH_SIZES:-}'" \
+			"$layout" "${base[$line]}" "$OUT/$name" "MODE=bench;ROUNDS=$rounds;PROFILE=${BENCH_PROFILE:-};SIZES='${BENCH_SIZES:-}';WORKLOADS='${BENCH_WORKLOADS:-}'" \
 			>"$OUT/$name.qemu.log" 2>&1 &
 	done
 	wait

@@ -11,7 +11,11 @@
  *   vm-start-SIZE-novfio  the same without the device: what is not VFIO;
  *   hotplug-SIZE          device_add of DEVICE into that running QEMU,
  *                         until its answer.
+ * Each phase is announced in the tracer's trace_marker as "vt-phase NAME"
+ * (vm-start-SIZE, hotplug-SIZE, or "other" for what is neither), so that a
+ * tracer running meanwhile can tell what the backend spent on each.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +35,17 @@ static uint64_t vm_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Tell a tracer which phase begins; without tracefs, nobody listens. */
+static void announce(const char *name, const char *size)
+{
+	int fd = open("/sys/kernel/tracing/trace_marker", O_WRONLY);
+
+	if (fd >= 0) {
+		dprintf(fd, "vt-phase %s%s%s\n", name, size ? "-" : "", size ? size : "");
+		close(fd);
+	}
 }
 
 /* Start VT_QEMU plus @extra (NULL-terminated) with QMP on its stdio. */
@@ -130,7 +145,7 @@ int cmd_vmstart(int argc, char **argv)
 	static const char *const none[] = { NULL };
 	char dev[96], add[256];
 	const char *const vfio[] = { "-device", dev, NULL };
-	uint64_t cold, bare, plug, t0;
+	uint64_t cold, bare, plug = 0, t0;
 	struct qemu q;
 	int ret;
 
@@ -141,14 +156,20 @@ int cmd_vmstart(int argc, char **argv)
 		 "{\"execute\": \"device_add\", \"arguments\": {%s, \"host\": \"%s\"}}",
 		 "\"driver\": \"vfio-pci\", \"bus\": \"rp0\", \"id\": \"vf0\"", argv[3]);
 
+	announce("other", NULL);
 	ret = timed_start(&q, argv[2], none, &bare);
 	if (!ret) {
+		announce("hotplug", argv[2]);
 		t0 = vm_now();
 		ret = qmp(&q, add);
 		plug = vm_now() - t0;
+		announce("other", NULL);
 	}
 	qemu_stop(&q);
-	if (ret || timed_start(&q, argv[2], vfio, &cold)) {
+	announce("vm-start", argv[2]);
+	ret = ret ?: timed_start(&q, argv[2], vfio, &cold);
+	announce("other", NULL);
+	if (ret) {
 		fprintf(stderr, "vmstart: QEMU with %s did not start\n", argv[3]);
 		return 1;
 	}
