@@ -18,6 +18,8 @@ cd "$TOP" || exit 1
 OUT=$TOP/tests/out
 rm -rf "$OUT"
 mkdir -p "$OUT" "$TOP/.build/guest"
+# Each line's kernel ABI, resolved once for the whole run (kernel_abi).
+export VFIO_IOVA_ABI_CACHE=${VFIO_IOVA_ABI_CACHE:-$OUT/abi}
 passed=0
 failed=0
 summary=()
@@ -119,8 +121,12 @@ for line in $(kernel_lines); do
 	abi=$(kernel_abi "$line")
 	ko=$TOP/.build/$abi/vfio_iommu_iova.ko
 	base[$line]=$TOP/.build/guest/base-$abi.cpio
-	[ -e "$ko" ] && initramfs_base "$abi" "$ko" "${base[$line]}" ||
-		{ rm -f "${base[$line]}"; echo "no initramfs for $line"; }
+	if [ ! -e "$ko" ]; then
+		echo "no initramfs for $line: $abi was not built ($ko)"
+	elif ! initramfs_base "$abi" "$ko" "${base[$line]}"; then
+		rm -f "${base[$line]}"
+		echo "no initramfs for $line ($abi)"
+	fi
 done
 
 # Scenario rows: name line layout steps extra-env expected(pass|fail:REGEX|crash);

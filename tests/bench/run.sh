@@ -30,6 +30,8 @@ OUT=$TOP/tests/out/bench
 rounds=${BENCH_ROUNDS:-5}
 [ -n "${BENCH_REPORT:-}" ] || rm -rf "$OUT"
 mkdir -p "$OUT" "$TOP/.build/guest"
+# Each line's kernel ABI, resolved once for the whole run (kernel_abi).
+export VFIO_IOVA_ABI_CACHE=${VFIO_IOVA_ABI_CACHE:-$OUT/abi}
 
 if [ -z "${VFIO_IOVA_NO_INSTALL:-}" ]; then
 	tests/install-deps.sh || die "installing dependencies failed"

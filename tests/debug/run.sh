@@ -24,6 +24,8 @@ OUT=$TOP/tests/out/debug
 start=$(date +%s)
 rm -rf "$OUT"
 mkdir -p "$OUT" "$TOP/.build/guest"
+# Each line's kernel ABI, resolved once for the whole run (kernel_abi).
+export VFIO_IOVA_ABI_CACHE=${VFIO_IOVA_ABI_CACHE:-$OUT/abi}
 
 [ -n "${VFIO_IOVA_NO_INSTALL:-}" ] ||
 	tests/install-deps.sh flex bison libelf-dev libssl-dev bc dwarves ||

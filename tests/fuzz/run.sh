@@ -20,6 +20,8 @@ secs=${FUZZ_SECONDS:-120}
 seed=${FUZZ_SEED:-$(date +%s)}
 rm -rf "$OUT"
 mkdir -p "$OUT" "$TOP/.build/guest"
+# Each line's kernel ABI, resolved once for the whole run (kernel_abi).
+export VFIO_IOVA_ABI_CACHE=${VFIO_IOVA_ABI_CACHE:-$OUT/abi}
 
 [ -n "${VFIO_IOVA_NO_INSTALL:-}" ] || tests/install-deps.sh || die "installing dependencies failed"
 build_for_guests "$OUT"

@@ -109,3 +109,18 @@ touch "$w/old-build/vfio_iommu_iova.ko"
 build_module "a kernel that does not exist" no-such-kernel /nonexistent "$w/old-build" >"$w/build.out" 2>&1
 check "build_module: a failed build reports not ok" "grep -q '^not ok' $w/build.out"
 check "build_module: a failed build leaves no older module" "[ ! -e $w/old-build/vfio_iommu_iova.ko ]"
+
+# A line's ABI is resolved once per run: the package lists can change in
+# the middle of one (a background apt-get update, a Debian kernel published
+# meanwhile), and the guests must boot the kernel the matrix built for.
+echo 1 >"$w/abi-n"
+abi_sources() {	# what line_apt would answer: the next ABI each time
+	local n
+	n=$(cat "$w/abi-n")
+	echo $((n + 1)) >"$w/abi-n"
+	echo "  Depends: linux-image-9.9.$n-amd64"
+}
+check "kernel_abi: without a run, the archive's answer each time" \
+	"(line_apt() { abi_sources; }; a=\$(kernel_abi 6.1); b=\$(kernel_abi 6.1); [ \"\$a\" != \"\$b\" ])"
+check "kernel_abi: within a run, the first answer stays" \
+	"(export VFIO_IOVA_ABI_CACHE=$w/abi; line_apt() { abi_sources; }; a=\$(kernel_abi 6.1); b=\$(kernel_abi 6.1); c=\$(kernel_abi 6.12); [ \"\$a\" = \"\$b\" ] && [ \"\$c\" != \"\$a\" ])"

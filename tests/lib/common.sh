@@ -225,13 +225,23 @@ line_apt() {
 	fi
 }
 
-# kernel_abi LINE: the ABI the line's meta-package points at right now.
+# kernel_abi LINE: the ABI the line's meta-package points at right now;
+# within a run (VFIO_IOVA_ABI_CACHE, a directory the run's script sets),
+# the ABI it pointed at first.  The package lists can change during a run
+# (a background apt-get update while Debian publishes a kernel), and the
+# guests must boot the kernel the run built for.
 kernel_abi() {
-	local pkg abi
+	local pkg abi cache=${VFIO_IOVA_ABI_CACHE:-}
+	if [ -n "$cache" ] && [ -s "$cache/$1" ]; then
+		cat "$cache/$1"
+		return
+	fi
 	pkg=$(kernel_field "$1" 4):$(kernel_arch "$1") || exit 1
 	abi=$(line_apt "$1" apt-cache depends "$pkg" 2>/dev/null |
 		sed -n 's/^ *Depends: linux-image-\([^:]*\).*$/\1/p' | grep -v unsigned | head -n1)
 	[ -n "$abi" ] || die "cannot resolve the ABI of $pkg (run apt-get update?)"
+	[ -z "$cache" ] || { mkdir -p "$cache" && echo "$abi" >"$cache/$1"; } ||
+		die "cannot write $cache/$1"
 	echo "$abi"
 }
 
