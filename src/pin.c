@@ -733,10 +733,49 @@ static size_t vfio_iova_unmap_fast(struct iommu_domain *domain, u64 iova, u64 le
 }
 
 /*
+ * Look up the runs of @dma from byte *@done while @domain still maps them,
+ * as many as @ub holds, stopping short of an unmapped page; advances
+ * *@done past them.
+ */
+static void vfio_iova_unmap_lookup(struct vfio_iova_dma *dma, struct iommu_domain *domain,
+				   struct vfio_iova_unmap_batch *ub, u64 *done)
+{
+	while (*done < dma->size && ub->nr < ub->capacity) {
+		phys_addr_t phys;
+		u64 len = vfio_iova_dma_run(dma, domain, *done, &phys);
+
+		if (!phys)
+			return;
+		ub->runs[ub->nr++] = (struct vfio_iova_run) {
+			.iova = dma->iova + *done, .pfn = PHYS_PFN(phys),
+			.npage = len >> PAGE_SHIFT,
+		};
+		*done += len;
+	}
+}
+
+/*
+ * Keep of @ub's runs only the first @len bytes, which the IOMMU unmapped:
+ * the rest is still mapped, and stays pinned until a later round.
+ */
+static void vfio_iova_unmap_trim(struct vfio_iova_unmap_batch *ub, u64 len)
+{
+	unsigned long left = len >> PAGE_SHIFT;
+	unsigned int k;
+
+	for (k = 0; k < ub->nr && left; k++) {
+		ub->runs[k].npage = min(ub->runs[k].npage, left);
+		left -= ub->runs[k].npage;
+	}
+	ub->nr = k;
+}
+
+/*
  * Remove @dma from every domain, unpin its pages and uncharge them.  The
- * physical pages are read back from the first domain before it forgets
- * them, and unmapped from it with one IOTLB sync per batch of runs; the
- * other domains are simply unmapped.
+ * physical pages are read back from the first domain, a batch of runs at a
+ * time, before it forgets them; the batch's IOVA span is then unmapped in
+ * one call and the IOTLB synced once.  The other domains are simply
+ * unmapped.
  */
 void vfio_iova_unmap_unpin(struct vfio_iova_container *c, struct vfio_iova_dma *dma)
 {
@@ -765,31 +804,28 @@ void vfio_iova_unmap_unpin(struct vfio_iova_container *c, struct vfio_iova_dma *
 	}
 	iommu_iotlb_gather_init(&ub.gather);
 	while (done < dma->size) {
-		u64 iova = dma->iova + done, len;
-		phys_addr_t phys;
+		u64 start = done, len;
 
-		len = vfio_iova_dma_run(dma, first->domain, done, &phys);
-		if (WARN_ON(!phys)) {
-			done += len;
+		vfio_iova_unmap_lookup(dma, first->domain, &ub, &done);
+		if (WARN_ON(!ub.nr)) {	/* a page we never mapped: a bug of ours */
+			done += PAGE_SIZE;
 			continue;
 		}
 		/*
 		 * Unpin what the IOMMU unmapped, no more: the rest of a short
 		 * unmap is still mapped, and the next round unmaps it.
 		 */
-		len = min_t(u64, len, vfio_iova_unmap_fast(first->domain, iova, len, &ub.gather));
-		if (WARN_ON(!len))
-			break;	/* left pinned: better than a device reaching freed pages */
-		done += len;
-		ub.runs[ub.nr++] = (struct vfio_iova_run) {
-			.iova = iova, .pfn = PHYS_PFN(phys), .npage = len >> PAGE_SHIFT,
-		};
-		if (ub.nr == ub.capacity) {
-			uncharge += vfio_iova_unmap_flush(dma, first->domain, &ub);
-			cond_resched();
+		len = vfio_iova_unmap_fast(first->domain, dma->iova + start, done - start,
+					   &ub.gather);
+		if (len < done - start) {
+			vfio_iova_unmap_trim(&ub, len);
+			done = start + round_down(len, PAGE_SIZE);
 		}
+		if (WARN_ON(!ub.nr))
+			break;	/* left pinned: better than a device reaching freed pages */
+		uncharge += vfio_iova_unmap_flush(dma, first->domain, &ub);
+		cond_resched();
 	}
-	uncharge += vfio_iova_unmap_flush(dma, first->domain, &ub);
 	if (ub.runs != ub.small)
 		kfree(ub.runs);
 out:
