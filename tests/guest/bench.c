@@ -406,6 +406,33 @@ static int attach(struct ctx *t, int group2, uint64_t *ns)
 }
 
 /*
+ * release: the mean time of VFIO_GROUP_UNSET_CONTAINER on a container's
+ * only group, which releases the container (no mappings: the backend's
+ * fixed cost of a container's end).
+ */
+#define RELEASES 100
+
+static int release(struct ctx *t, uint64_t *ns)
+{
+	struct vt_cont vc;
+	uint64_t t0;
+	int i;
+
+	*ns = 0;
+	for (i = 0; i < RELEASES; i++) {
+		if (vt_open(t, &vc, VFIO_TYPE1v2_IOMMU))
+			return die("open");
+		t0 = now_ns();
+		if (ioctl(vc.g, VFIO_GROUP_UNSET_CONTAINER))
+			return die("unset container");
+		*ns += now_ns() - t0;
+		vt_close(&vc);
+	}
+	*ns /= RELEASES;
+	return 0;
+}
+
+/*
  * map-at-N / unmap-at-N: the mean time of one more 4 KiB map, and of its
  * unmap, while N mappings are present, for N from 1,000 to 65,534 (the
  * default dma_entry_limit leaves room for the one more).  The mappings
@@ -466,6 +493,10 @@ int cmd_bench(int argc, char **argv)
 		if (t.group2 < 0)
 			return 2;
 		ret = attach(&t, t.group2, &ns);
+		goto out;
+	}
+	if (!strcmp(w, "release")) {
+		ret = release(&t, &ns);
 		goto out;
 	}
 	if (vt_open(&t, &vc, VFIO_TYPE1v2_IOMMU))
