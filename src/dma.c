@@ -324,7 +324,7 @@ int vfio_iova_do_unmap(struct vfio_iova_container *c, u64 iova, u64 size,
 		       bool all, bool invalidate_vaddr, struct vfio_bitmap *dirty,
 		       u64 *unmapped)
 {
-	struct vfio_iova_dma *dma, *next;
+	struct vfio_iova_dma *dma, *next, *first;
 	u64 last, pgmask;
 	int ret = -EINVAL;
 
@@ -382,9 +382,17 @@ again:
 		goto out;
 	}
 
+	/*
+	 * A mapping that starts at @iova is the first to go; if it reaches
+	 * @last, it is also the one to check there: one lookup for the
+	 * common unmap of exactly one mapping.
+	 */
+	first = NULL;
 	if (c->v2 && !all) {
 		dma = vfio_iova_find_dma(c, iova, iova);
-		if (!dma || dma->iova == iova)
+		if (dma && dma->iova == iova)
+			first = dma;
+		if (!dma || (first && vfio_iova_dma_last(dma) < last))
 			dma = vfio_iova_find_dma(c, last, last);
 		if (dma && (dma->iova < iova || vfio_iova_dma_last(dma) > last)) {
 			ret = vfio_iova_refuse(c, VFIO_IOVA_OP_UNMAP, -EINVAL, VFIO_IOVA_WHY_SPLIT,
@@ -399,7 +407,7 @@ again:
 		goto out;
 	}
 	ret = 0;
-	for (dma = vfio_iova_first_dma(c, iova, last); dma; dma = next) {
+	for (dma = first ?: vfio_iova_first_dma(c, iova, last); dma; dma = next) {
 		next = vfio_iova_next_dma(dma, last);
 		if (!c->v2 && dma->iova < iova)
 			break;
