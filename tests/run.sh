@@ -121,6 +121,9 @@ for line in $(kernel_lines); do
 	abi=$(kernel_abi "$line")
 	ko=$TOP/.build/$abi/vfio_iommu_iova.ko
 	base[$line]=$TOP/.build/guest/base-$abi.cpio
+	# Never one from an earlier run: without a module built now, its scenarios
+	# would boot that run's module.
+	rm -f "${base[$line]}"
 	if [ ! -e "$ko" ]; then
 		echo "no initramfs for $line: $abi was not built ($ko)"
 	elif ! initramfs_base "$abi" "$ko" "${base[$line]}"; then
