@@ -366,9 +366,12 @@ struct vfio_iova_run {
 
 /*
  * Batches of pages pinned by one pin_user_pages_remote() call, the runs
- * they make, and a scatterlist to map the runs with: allocated, or a few
- * on the stack for small mappings (the common case of a driver mapping its
- * rings and buffers page by page).
+ * they make, and a scatterlist to map the runs with.  A few of each are on
+ * the stack: enough for small mappings (the common case of a driver
+ * mapping its rings and buffers page by page) and for the runs of huge
+ * pages, which a batch of a page of page pointers spans in one or two.
+ * Arrays for as many runs as pages are allocated only when the pages turn
+ * out to be fragmented, once per map.
  */
 #define VFIO_IOVA_BATCH		(PAGE_SIZE / sizeof(struct page *))
 #define VFIO_IOVA_SMALL_BATCH	8
@@ -377,7 +380,8 @@ struct vfio_iova_batch {
 	struct page **pages;
 	struct vfio_iova_run *runs;
 	struct scatterlist *sg;		/* a run before the batch's, then its runs */
-	unsigned long capacity;
+	unsigned long capacity;		/* pages */
+	unsigned long runs_capacity;	/* runs, and one more scatterlist entry */
 	struct page *small_pages[VFIO_IOVA_SMALL_BATCH];
 	struct vfio_iova_run small_runs[VFIO_IOVA_SMALL_BATCH];
 	struct scatterlist small_sg[VFIO_IOVA_SMALL_BATCH + 1];
@@ -385,44 +389,76 @@ struct vfio_iova_batch {
 
 static int vfio_iova_batch_init(struct vfio_iova_batch *b, unsigned long npage)
 {
+	b->runs = b->small_runs;
+	b->sg = b->small_sg;
+	b->runs_capacity = VFIO_IOVA_SMALL_BATCH;
 	if (npage <= VFIO_IOVA_SMALL_BATCH) {
 		b->pages = b->small_pages;
-		b->runs = b->small_runs;
-		b->sg = b->small_sg;
 		b->capacity = VFIO_IOVA_SMALL_BATCH;
 		return 0;
 	}
 	b->capacity = VFIO_IOVA_BATCH;
 	b->pages = VFIO_IOVA_INJECT(kmalloc_array(b->capacity, sizeof(*b->pages), GFP_KERNEL),
 				    NULL);
-	b->runs = VFIO_IOVA_INJECT(kmalloc_array(b->capacity, sizeof(*b->runs), GFP_KERNEL),
-				   NULL);
-	b->sg = VFIO_IOVA_INJECT(kmalloc_array(b->capacity + 1, sizeof(*b->sg), GFP_KERNEL),
-				 NULL);
-	return b->pages && b->runs && b->sg ? 0 : -ENOMEM;
+	return b->pages ? 0 : -ENOMEM;
+}
+
+/* Room for a run per page of the batch, keeping the first @nr runs. */
+static int vfio_iova_batch_grow(struct vfio_iova_batch *b, unsigned long nr)
+{
+	struct vfio_iova_run *runs;
+	struct scatterlist *sg;
+
+	runs = VFIO_IOVA_INJECT(kmalloc_array(b->capacity, sizeof(*runs), GFP_KERNEL), NULL);
+	sg = VFIO_IOVA_INJECT(kmalloc_array(b->capacity + 1, sizeof(*sg), GFP_KERNEL), NULL);
+	if (!runs || !sg) {
+		kfree(runs);
+		kfree(sg);
+		return -ENOMEM;
+	}
+	memcpy(runs, b->runs, nr * sizeof(*runs));
+	b->runs = runs;
+	b->sg = sg;
+	b->runs_capacity = b->capacity;
+	return 0;
 }
 
 static void vfio_iova_batch_fini(struct vfio_iova_batch *b)
 {
-	if (b->pages != b->small_pages) {
+	if (b->pages != b->small_pages)
 		kfree(b->pages);
+	if (b->runs != b->small_runs) {
 		kfree(b->runs);
 		kfree(b->sg);
 	}
 }
 
+/* Unpin runs, returning how many of their pages were charged. */
+static long vfio_iova_put_runs(struct vfio_iova_dma *dma, struct vfio_iova_run *runs,
+			       unsigned long nr)
+{
+	long charged = 0;
+	unsigned long k;
+
+	for (k = 0; k < nr; k++)
+		charged += vfio_iova_put_run(dma, runs[k].iova, runs[k].pfn, runs[k].npage);
+	return charged;
+}
+
 /*
  * Cut the @n pages pinned at @iova into physically contiguous runs, in
- * b->runs, looking at each folio once; returns how many runs, and in
- * *@charge how many pages the domains charge.
+ * b->runs, looking at each folio once: how many runs in *@nr, and in
+ * *@charge how many pages the domains charge.  Without memory for the
+ * runs, every page is unpinned and -ENOMEM returned.
  */
-static unsigned long vfio_iova_batch_runs(struct vfio_iova_dma *dma, struct vfio_iova_batch *b,
-					  u64 iova, unsigned long n, long *charge)
+static int vfio_iova_batch_runs(struct vfio_iova_dma *dma, struct vfio_iova_batch *b,
+				u64 iova, unsigned long n, unsigned long *nr, long *charge)
 {
 	struct vfio_iova_run *r = NULL;
-	unsigned long i, len, max, nr = 0, pfn;
+	unsigned long i, len, max, pfn;
 	bool normal;
 
+	*nr = 0;
 	*charge = 0;
 	for (i = 0; i < n; i += len) {
 		pfn = page_to_pfn(b->pages[i]);
@@ -437,23 +473,18 @@ static unsigned long vfio_iova_batch_runs(struct vfio_iova_dma *dma, struct vfio
 			r->npage += len;
 			continue;
 		}
-		r = &b->runs[nr++];
+		if (*nr == b->runs_capacity && vfio_iova_batch_grow(b, *nr)) {
+			vfio_iova_put_runs(dma, b->runs, *nr);
+			unpin_user_pages_dirty_lock(&b->pages[i], n - i, dma->prot & IOMMU_WRITE);
+			*nr = 0;
+			*charge = 0;
+			return -ENOMEM;
+		}
+		r = &b->runs[(*nr)++];
 		*r = (struct vfio_iova_run){ .iova = iova + ((u64)i << PAGE_SHIFT), .pfn = pfn,
 					     .npage = len };
 	}
-	return nr;
-}
-
-/* Unpin runs, returning how many of their pages were charged. */
-static long vfio_iova_put_runs(struct vfio_iova_dma *dma, struct vfio_iova_run *runs,
-			       unsigned long nr)
-{
-	long charged = 0;
-	unsigned long k;
-
-	for (k = 0; k < nr; k++)
-		charged += vfio_iova_put_run(dma, runs[k].iova, runs[k].pfn, runs[k].npage);
-	return charged;
+	return 0;
 }
 
 /*
@@ -603,7 +634,12 @@ long vfio_iova_pin_map(struct vfio_iova_container *c, struct vfio_iova_dma *dma,
 			break;
 		}
 		if (b.pages[0]) {
-			nr = vfio_iova_batch_runs(dma, &b, iova, n, &charge);
+			ret = vfio_iova_batch_runs(dma, &b, iova, n, &nr, &charge);
+			if (ret) {
+				vfio_iova_refuse(c, op, ret, VFIO_IOVA_WHY_NO_MEMORY,
+						 "no memory for the runs of a pin batch");
+				break;
+			}
 		} else {	/* a PFNMAP page is not charged */
 			b.runs[0] = (struct vfio_iova_run){
 				.iova = iova, .pfn = pfnmap, .npage = 1,

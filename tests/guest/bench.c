@@ -75,47 +75,12 @@ static int set_hugepages(uint64_t n)
 	return got == n ? 0 : -1;
 }
 
-/* How many pairs of neighbouring pages of @buf are physically contiguous. */
-static long contiguous_pairs(uint8_t *buf, uint64_t size)
-{
-	uint64_t n = size / PAGE, i, prev = 0, e;
-	long pairs = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		off_t at = ((uintptr_t)buf / PAGE + i) * sizeof(e);
-
-		if (pread(fd, &e, sizeof(e), at) != sizeof(e)) {
-			close(fd);
-			return -1;
-		}
-		e &= (1ULL << 55) - 1;	/* the pfn */
-		pairs += i && e == prev + 1;
-		prev = e;
-	}
-	close(fd);
-	return pairs;
-}
-
-static uint64_t gcd(uint64_t a, uint64_t b)
-{
-	while (b) {
-		uint64_t t = a % b;
-
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
 /* @size bytes of memory of @kind, pre-faulted; NULL (with a message) if not. */
 static uint8_t *kind_buffer(enum kind k, uint64_t size)
 {
 	uint8_t *p, *buf;
 	long long huge;
-	uint64_t i, n, stride;
+	uint64_t i;
 	long pairs;
 
 	if (k == K2M) {
@@ -149,21 +114,8 @@ static uint8_t *kind_buffer(enum kind k, uint64_t size)
 		}
 		return buf;
 	}
-	/*
-	 * Fault the pages in an order that scatters neighbours in time: page
-	 * (j * stride) mod n at step j, the stride coprime with the page
-	 * count n so that each page is touched once.  The allocator hands out
-	 * pages in whatever order its free lists hold them: faulted from the
-	 * last page to the first, a quarter of 256 MiB had a contiguous
-	 * neighbour on 6.1.  Pages faulted one after the other are some
-	 * 40,000 pages apart here, whatever that order.
-	 */
-	n = size / PAGE;
-	for (stride = 40503; gcd(stride, n) != 1; stride += 2)
-		;
-	for (i = 0; i < n; i++)
-		buf[(i * stride % n) * PAGE] = 1;
-	pairs = contiguous_pairs(buf, size);
+	vt_fault_scattered(buf, size);
+	pairs = vt_contiguous_pairs(buf, size);
 	if (anon_huge() != huge || pairs < 0 || pairs > (long)(size / PAGE / 10)) {
 		fprintf(stderr, "bench: 4 KiB pages not fragmented (%ld contiguous)\n", pairs);
 		return NULL;

@@ -52,7 +52,7 @@ struct mem {
 };
 
 #define SMALL_SIZE (4 * PAGE)		/* a batch on the stack */
-#define BIG_SIZE (128 * PAGE)		/* allocated batch and run starts, runs */
+#define BIG_SIZE (128 * PAGE)		/* allocated batch and run starts, scattered pages: runs */
 #define IOVA_SMALL 0x100000ULL
 #define IOVA_BIG 0x400000ULL
 #define IOVA_RO 0x800000ULL
@@ -374,6 +374,17 @@ struct sites {
 	char name[MAX_SITES][128];
 };
 
+/* Was a point of function @prefix ("name:") met? */
+static bool met(const struct sites *s, const char *prefix)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (!strncmp(s->name[i], prefix, strlen(prefix)))
+			return true;
+	return false;
+}
+
 static void add_site(struct sites *s, const char *name)
 {
 	int i;
@@ -594,7 +605,7 @@ int cmd_inject(int argc, char **argv)
 		return 1;
 	}
 	m.small = vt_buffer(SMALL_SIZE);
-	m.big = vt_buffer(BIG_SIZE);
+	m.big = vt_buffer_scattered(BIG_SIZE);
 	m.spare = vt_buffer(PAGE);
 	m.mdev = vt_buffer(SMALL_SIZE);
 	m.ro = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
@@ -622,6 +633,9 @@ int cmd_inject(int argc, char **argv)
 		pgsize_guard(&t);
 	for (a = 0; a < sites.n; a++)
 		printf("# injection point %s\n", sites.name[a]);
+	CHECK(&t, t.why[0] || met(&sites, "vfio_iova_batch_grow:"),
+	      "no map grew its pin batch's runs (%ld of %llu neighbouring pages of the big buffer contiguous)",
+	      vt_contiguous_pairs(m.big, BIG_SIZE), BIG_SIZE / PAGE - 1);
 	if (t.why[0]) {
 		printf("not ok - fault injection: %s\n", t.why);
 		return 1;

@@ -106,6 +106,11 @@ int vt_klog_has(const char *a, const char *b);
 
 /* Anonymous, pre-faulted memory for DMA. */
 void *vt_buffer(size_t size);
+/* The same, 4 KiB pages faulted in an order that leaves few of them contiguous. */
+void *vt_buffer_scattered(size_t size);
+void vt_fault_scattered(void *buf, uint64_t size);
+/* How many neighbouring pages of @buf are physically contiguous; -1 if unknown. */
+long vt_contiguous_pairs(const void *buf, uint64_t size);
 long vt_vmlck_kb(void);
 /* A "KEY: N kB" field of a /proc file, in kB; -1 if there is none. */
 long vt_proc_kb(const char *path, const char *key);
