@@ -118,18 +118,7 @@ for arch in $(kernel_archs); do
 done
 declare -A base
 for line in $(kernel_lines); do
-	abi=$(kernel_abi "$line")
-	ko=$TOP/.build/$abi/vfio_iommu_iova.ko
-	base[$line]=$TOP/.build/guest/base-$abi.cpio
-	# Never one from an earlier run: without a module built now, its scenarios
-	# would boot that run's module.
-	rm -f "${base[$line]}"
-	if [ ! -e "$ko" ]; then
-		echo "no initramfs for $line: $abi was not built ($ko)"
-	elif ! initramfs_base "$abi" "$ko" "${base[$line]}"; then
-		rm -f "${base[$line]}"
-		echo "no initramfs for $line ($abi)"
-	fi
+	base[$line]=$(line_initramfs "$line") || base[$line]=
 done
 
 # Scenario rows: name line layout steps extra-env expected(pass|fail:REGEX|crash);

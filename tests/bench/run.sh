@@ -47,10 +47,7 @@ if [ -z "${BENCH_REPORT:-}" ]; then
 	for b in "${boots[@]}"; do
 		read -r line layout <<<"$b"
 		[ -n "${base[$line]:-}" ] && continue
-		abi=$(kernel_abi "$line") || exit 1
-		base[$line]=$TOP/.build/guest/base-$abi.cpio
-		initramfs_base "$abi" "$TOP/.build/$abi/vfio_iommu_iova.ko" "${base[$line]}" ||
-			die "no initramfs for $line"
+		base[$line]=$(line_initramfs "$line") || die "no initramfs for $line"
 	done
 
 	echo "== $((${#boots[@]})) boots, $rounds rounds each, ${BENCH_JOBS:-$(nproc)} at once: $(date -u '+%F %H:%M UTC'), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"

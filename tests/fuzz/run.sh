@@ -32,10 +32,7 @@ while read -r name line layout _; do
 	case "${VFIO_IOVA_SCENARIOS:-}" in "" | *"$name"*) ;; *) continue ;; esac
 	rows+=("$name $line $layout")
 	[ -n "${base[$line]:-}" ] && continue
-	abi=$(kernel_abi "$line") || exit 1
-	base[$line]=$TOP/.build/guest/base-$abi.cpio
-	initramfs_base "$abi" "$TOP/.build/$abi/vfio_iommu_iova.ko" "${base[$line]}" ||
-		die "no initramfs for $line"
+	base[$line]=$(line_initramfs "$line") || die "no initramfs for $line"
 done < <(grep -v '^#' tests/scenarios.conf | awk 'NF')
 
 echo "== fuzz: ${#rows[@]} scenarios, $secs s each, seed $seed"

@@ -124,3 +124,11 @@ check "kernel_abi: without a run, the archive's answer each time" \
 	"(unset VFIO_IOVA_ABI_CACHE; line_apt() { abi_sources; }; a=\$(kernel_abi 6.1); b=\$(kernel_abi 6.1); [ \"\$a\" != \"\$b\" ])"
 check "kernel_abi: within a run, the first answer stays" \
 	"(export VFIO_IOVA_ABI_CACHE=$w/abi; line_apt() { abi_sources; }; a=\$(kernel_abi 6.1); b=\$(kernel_abi 6.1); c=\$(kernel_abi 6.12); [ \"\$a\" = \"\$b\" ] && [ \"\$c\" != \"\$a\" ])"
+
+# A line's initramfs is built afresh each run: one left by an earlier run
+# would boot that run's module where this run built none.
+mkdir -p "$w/top/.build/guest" "$w/stale-abi"
+echo 9.9.9-stale >"$w/stale-abi/6.1"
+: >"$w/top/.build/guest/base-9.9.9-stale.cpio"
+check "line_initramfs: a line whose module was not built keeps no initramfs of an earlier run" \
+	"! (TOP=$w/top VFIO_IOVA_ABI_CACHE=$w/stale-abi line_initramfs 6.1) 2>$w/err >$w/out && grep -q 'was not built' $w/err && [ ! -e $w/top/.build/guest/base-9.9.9-stale.cpio ] && [ ! -s $w/out ]"

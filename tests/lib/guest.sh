@@ -112,6 +112,29 @@ build_guest_tools() {
 		{ echo "cannot build vfio-iova for $1" >&2; return 1; }
 }
 
+# line_initramfs LINE: LINE's base initramfs, built afresh from the module
+# built for it now, as .build/guest/base-ABI.cpio; prints its path.  Never
+# leaves one from an earlier run behind: without a module built now, the
+# line's guests would boot that run's module.  Fails, saying why on stderr,
+# without a module or an initramfs.
+line_initramfs() {
+	local abi ko out
+	abi=$(kernel_abi "$1") || return 1
+	ko=$TOP/.build/$abi/vfio_iommu_iova.ko
+	out=$TOP/.build/guest/base-$abi.cpio
+	rm -f "$out"
+	if [ ! -e "$ko" ]; then
+		echo "no initramfs for $1: $abi was not built ($ko)" >&2
+		return 1
+	fi
+	if ! initramfs_base "$abi" "$ko" "$out"; then
+		rm -f "$out"
+		echo "no initramfs for $1 ($abi)" >&2
+		return 1
+	fi
+	echo "$out"
+}
+
 # initramfs_base ABI KO OUT: the per-kernel part of the initramfs (busybox,
 # test binary, the kernel's VFIO modules, our module).
 initramfs_base() {
